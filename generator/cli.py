@@ -1,0 +1,131 @@
+"""The `personas` command line: parse options, call the core, hand the result to a reporter."""
+
+from __future__ import annotations
+
+import json
+import sys
+import traceback
+from datetime import date
+from pathlib import Path
+
+import click
+
+from generator import __version__
+from generator.errors import PersonaError
+
+
+class _Group(click.Group):
+    """Turns handled errors into one clear line and unexpected ones into a short bug report."""
+
+    def invoke(self, ctx: click.Context):  # type: ignore[override]
+        try:
+            return super().invoke(ctx)
+        except PersonaError as e:
+            click.secho(f"error: {e}", fg="red", err=True)
+            ctx.exit(e.exit_code)
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except Exception as e:  # a traceback is a bug: show it only with --debug
+            if ctx.obj and ctx.obj.get("debug"):
+                traceback.print_exc()
+            else:
+                click.secho(
+                    f"internal error: {type(e).__name__}: {e} (rerun with --debug and report it)",
+                    fg="red",
+                    err=True,
+                )
+            ctx.exit(1)
+
+
+def _today(ctx: click.Context, param: click.Parameter, value: str | None) -> date:
+    if value is None:
+        return date.today()
+    from generator.review import parse_date
+
+    day = parse_date(value)
+    if day is None:
+        raise click.BadParameter(f"{value!r} is not a date; write YYYY-MM-DD")
+    return day
+
+
+root_option = click.option(
+    "--root",
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    default=None,
+    help="Repository folder (default: the nearest folder above here with a personas/ folder).",
+)
+today_option = click.option(
+    "--today",
+    metavar="YYYY-MM-DD",
+    callback=_today,
+    expose_value=True,
+    help="Date to check review dates against (default: today), for reproducible runs.",
+)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--debug", is_flag=True, help="Show Python tracebacks for internal errors.")
+@click.version_option(__version__, prog_name="personas")
+@click.pass_context
+def main(ctx: click.Context, debug: bool) -> None:
+    """Persona Map: check, publish and apply customer personas kept as YAML files."""
+    ctx.obj = {"debug": debug}
+
+
+@main.command()
+@root_option
+@today_option
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "github"]),
+    default=None,
+    help="Output format (default: github inside GitHub Actions, else text).",
+)
+@click.option("--color/--no-color", default=None, help="Colour the text output (default: on a terminal).")
+@click.argument("paths", nargs=-1, type=click.Path(dir_okay=False, path_type=Path))
+def check(
+    root: Path | None, today: date, fmt: str | None, color: bool | None, paths: tuple[Path, ...]
+) -> None:
+    """Check every persona (or only PATHS) against the schema and the repository rules.
+
+    Exit status: 0 when there are no errors (warnings allowed), 1 when there are, 2 on wrong usage.
+    """
+    from generator.check import check as run_check
+    from generator.report import REPORTERS, default_format
+    from generator.repository import Repository
+
+    result = run_check(Repository.open(root), paths, today)
+    click.echo(REPORTERS[fmt or default_format()](result), color=color)
+    sys.exit(0 if result.ok else 1)
+
+
+@main.command()
+@root_option
+@today_option
+@click.option(
+    "--within",
+    type=click.IntRange(min=0),
+    default=None,
+    metavar="DAYS",
+    help="Count personas due within DAYS (default: due_soon_days from the config, 30).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["markdown", "json"]),
+    default="markdown",
+    help="markdown: the body of the reminder issue; json: everything the workflow needs.",
+)
+def review(root: Path | None, today: date, within: int | None, fmt: str) -> None:
+    """List personas due for review soon and those already overdue, with their owners."""
+    from generator.due import as_dict, due_for_review, markdown
+    from generator.repository import Repository
+
+    repo = Repository.open(root)
+    window = repo.config.due_soon_days if within is None else within
+    items = due_for_review(repo, today, window)
+    if fmt == "json":
+        click.echo(json.dumps(as_dict(items, today, window, repo), indent=2, ensure_ascii=False))
+    else:
+        click.echo(markdown(items, today, window, repo))

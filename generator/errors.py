@@ -1,0 +1,19 @@
+"""The few exceptions Persona Map raises; everything else is reported as a finding."""
+
+from __future__ import annotations
+
+
+class PersonaError(Exception):
+    """Base class: a handled problem, shown to the user as one line, never a traceback."""
+
+    exit_code = 1
+
+
+class ConfigError(PersonaError):
+    """The repository configuration ([tool.personas] in pyproject.toml) is invalid."""
+
+
+class UsageError(PersonaError):
+    """The command was called wrongly."""
+
+    exit_code = 2

@@ -1,0 +1,65 @@
+"""Review dates: when a persona must be reviewed again, and whether it is current, due soon or overdue."""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass
+from datetime import date, timedelta
+from enum import StrEnum
+from typing import Any
+
+
+class Status(StrEnum):
+    CURRENT = "current"
+    DUE_SOON = "due-soon"
+    OVERDUE = "overdue"
+
+
+@dataclass(frozen=True)
+class ReviewDates:
+    """A persona's last review, the date it must be reviewed by, and how that date was found."""
+
+    last_reviewed: date | None
+    review_by: date
+    explicit: bool
+    interval_months: int
+
+    def status(self, today: date, due_soon_days: int) -> Status:
+        if today > self.review_by:
+            return Status.OVERDUE
+        if self.review_by - today <= timedelta(days=due_soon_days):
+            return Status.DUE_SOON
+        return Status.CURRENT
+
+
+def parse_date(value: Any) -> date | None:
+    """An ISO `YYYY-MM-DD` string as a date, or None when it is not one."""
+    if not isinstance(value, str) or len(value) != 10 or value[4] != "-" or value[7] != "-":
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day `months` later, clamped to the end of a shorter month."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def review_dates(review: Any, default_interval: int) -> ReviewDates | None:
+    """Read `spec.review`; None when it gives no usable date (the schema reports why)."""
+    if not isinstance(review, dict):
+        return None
+    last = parse_date(review.get("last_reviewed"))
+    interval = review.get("interval_months", default_interval)
+    if not isinstance(interval, int) or isinstance(interval, bool) or interval < 1:
+        interval = default_interval
+    explicit = parse_date(review.get("review_by"))
+    if explicit is not None:
+        return ReviewDates(last, explicit, True, interval)
+    if last is None:
+        return None
+    return ReviewDates(last, add_months(last, interval), False, interval)

@@ -1,0 +1,203 @@
+"""JSON Schema validation that reports every error with its line, field path, a plain message and a hint."""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+from collections.abc import Iterator
+from functools import lru_cache
+from pathlib import Path
+
+from jsonschema import Draft202012Validator, FormatChecker
+from jsonschema.exceptions import ValidationError, best_match
+
+from generator.errors import ConfigError
+from generator.findings import Finding
+from generator.load import Document, JsonPath, format_path
+from generator.review import parse_date
+
+_FORMATS = FormatChecker(formats=())
+
+
+@_FORMATS.checks("date")
+def _is_date(value: object) -> bool:
+    return not isinstance(value, str) or parse_date(value) is not None
+
+
+_TYPE_NAMES = {
+    "string": "text",
+    "integer": "a whole number",
+    "number": "a number",
+    "boolean": "true or false",
+    "array": "a list",
+    "object": "a mapping of fields",
+    "null": "empty",
+}
+
+# Patterns in the schemas, said in words.
+_PATTERNS = {
+    "\\S": ("must not be blank", "write some text"),
+    "^[a-z0-9]+(-[a-z0-9]+)*$": (
+        "must be a lowercase slug",
+        "use lowercase letters, digits and single hyphens, e.g. platform-lead",
+    ),
+    "^[0-9]{4}-[0-9]{2}-[0-9]{2}$": ("is not a date", "write dates as YYYY-MM-DD, e.g. 2026-09-30"),
+}
+
+
+@lru_cache(maxsize=8)
+def _validator(schema_path: str) -> Draft202012Validator:
+    try:
+        schema = json.loads(Path(schema_path).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as e:
+        raise ConfigError(f"{schema_path}: cannot read the JSON Schema: {e}") from e
+    return Draft202012Validator(schema, format_checker=_FORMATS)
+
+
+def validate(doc: Document, schema_path: Path) -> list[Finding]:
+    """All schema errors in `doc`, as findings sorted by line."""
+    validator = _validator(str(schema_path))
+    findings: list[Finding] = []
+    for error in validator.iter_errors(doc.data):
+        findings.extend(_findings(doc, error))
+    return sorted(findings)
+
+
+def _findings(doc: Document, error: ValidationError) -> Iterator[Finding]:
+    if error.context:  # oneOf/anyOf: the branch that came closest says the most
+        error = best_match(error.context)
+    path: JsonPath = tuple(error.absolute_path)
+    kind = error.validator
+    if kind == "additionalProperties" and isinstance(error.instance, dict):
+        allowed = sorted(error.schema.get("properties", {}))
+        for extra in _extras(error):
+            near = difflib.get_close_matches(extra, allowed, n=1)
+            hint = f"did you mean '{near[0]}'?" if near else f"allowed fields here: {', '.join(allowed)}"
+            yield _at(
+                doc,
+                (*path, extra),
+                f"unknown field '{extra}'",
+                hint,
+                "schema.unknown-field",
+                key=True,
+            )
+        return
+    if kind == "required":
+        missing = str(error.message).split("'")[1] if "'" in str(error.message) else ""
+        description = error.schema.get("properties", {}).get(missing, {}).get("description", "")
+        hint = f"add {format_path((*path, missing))}: {description}" if description else f"add '{missing}'"
+        line, column = doc.position(path, key=True) if path else (1, 1)
+        if not path:
+            line, column = _first_content_line(doc), 1
+        message = f"'{missing}' is missing"
+        if missing in ("goals", "motivations", "pain_points"):
+            message += " (a persona with only demographics is not a persona)"
+            hint = f"add {format_path((*path, missing))} from research: {description.lower()}"
+        elif missing == "evidence":
+            message += " (a persona without research evidence is an assumption)"
+        yield Finding(doc.file, line, column, format_path(path), message, hint, "schema.required")
+        return
+    message, hint = _describe(error)
+    yield _at(doc, path, message, hint, f"schema.{kind}")
+
+
+def _at(doc: Document, path: JsonPath, message: str, hint: str, code: str, *, key: bool = False) -> Finding:
+    line, column = doc.position(path, key=key)
+    return Finding(doc.file, line, column, format_path(path), message, hint, code)
+
+
+def _extras(error: ValidationError) -> list[str]:
+    known = set(error.schema.get("properties", {}))
+    patterns = error.schema.get("patternProperties", {})
+    return [
+        key for key in error.instance if key not in known and not any(re.search(p, key) for p in patterns)
+    ]
+
+
+def _short(value: object) -> str:
+    text = json.dumps(value, ensure_ascii=False) if not isinstance(value, str) else repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _describe(error: ValidationError) -> tuple[str, str]:
+    kind, value, instance = error.validator, error.validator_value, error.instance
+    field = error.absolute_path[-1] if error.absolute_path else ""
+    description = error.schema.get("description", "")
+    if kind == "type":
+        wanted = " or ".join(_TYPE_NAMES.get(t, t) for t in ([value] if isinstance(value, str) else value))
+        hint = "put it in quotes if it is meant as text" if "text" in wanted else description
+        if wanted == "a list":
+            hint = f"write {field} as a list, one '- item' per line"
+        return f"{_short(instance)} is not {wanted}", hint
+    if kind == "enum":
+        choices = [str(c) for c in value]
+        near = difflib.get_close_matches(str(instance), choices, n=1)
+        hint = f"did you mean '{near[0]}'?" if near else f"choose one of: {', '.join(choices)}"
+        return f"{_short(instance)} is not one of {', '.join(choices)}", hint
+    if kind == "const":
+        return f"{_short(instance)} must be {value!r}", f"write {field}: {value}"
+    if kind == "pattern":
+        said = _PATTERNS.get(value)
+        if said:
+            return f"{_short(instance)} {said[0]}", said[1]
+        if field == "owner":
+            return (
+                f"{_short(instance)} is not a GitHub team or user",
+                "write it like '@acme/product-marketing' (in quotes)",
+            )
+        if field == "picture":
+            return (
+                f"{_short(instance)} is not a picture path inside site/",
+                "use a relative path like assets/personas/name.png",
+            )
+        if field == "respondent":
+            return (
+                f"{_short(instance)} is not a pseudonymous respondent id",
+                "use the id from the research file, never a name or e-mail",
+            )
+        return f"{_short(instance)} does not match the expected form", description
+    if kind == "format":
+        return (
+            f"{_short(instance)} is not a real {value}",
+            "write dates as YYYY-MM-DD, e.g. 2026-09-30",
+        )
+    if kind in ("minItems", "maxItems"):
+        what = "at least" if kind == "minItems" else "at most"
+        count = len(instance) if isinstance(instance, list) else 0
+        hint = description or ""
+        if kind == "minItems" and count == 0:
+            return (
+                f"{field or 'list'} is empty; it needs {what} {value} item{'s' if value != 1 else ''}",
+                hint,
+            )
+        return (
+            f"has {count} items; it needs {what} {value}",
+            "keep the list short and specific" if kind == "maxItems" else hint,
+        )
+    if kind in ("minLength", "maxLength"):
+        length = len(instance) if isinstance(instance, str) else 0
+        if kind == "maxLength":
+            return (
+                f"is {length:,} characters; the limit is {value:,}",
+                "shorten it; long text belongs in the narrative",
+            )
+        return f"is {length} characters; it needs at least {value}", description
+    if kind in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
+        word = {
+            "minimum": "at least",
+            "maximum": "at most",
+            "exclusiveMinimum": "more than",
+            "exclusiveMaximum": "less than",
+        }[kind]
+        return f"{_short(instance)} must be {word} {value}", description
+    if kind == "uniqueItems":
+        return "has the same item more than once", "remove the duplicate"
+    return str(error.message), description
+
+
+def _first_content_line(doc: Document) -> int:
+    for number, line in enumerate(doc.text.splitlines(), start=1):
+        if line.strip() and not line.lstrip().startswith("#"):
+            return number
+    return 1
