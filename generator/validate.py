@@ -60,11 +60,11 @@ def validate(doc: Document, schema_path: Path) -> list[Finding]:
     validator = _validator(str(schema_path))
     findings: list[Finding] = []
     for error in validator.iter_errors(doc.data):
-        findings.extend(_findings(doc, error))
+        findings.extend(_findings(doc, error, validator.schema))
     return sorted(findings)
 
 
-def _findings(doc: Document, error: ValidationError) -> Iterator[Finding]:
+def _findings(doc: Document, error: ValidationError, root: dict[str, Any]) -> Iterator[Finding]:
     if error.context:  # oneOf/anyOf: the branch that came closest says the most
         error = best_match(error.context)
     path: JsonPath = tuple(error.absolute_path)
@@ -99,6 +99,8 @@ def _findings(doc: Document, error: ValidationError) -> Iterator[Finding]:
         yield Finding(doc.file, line, column, format_path(path), message, hint, "schema.required")
         return
     message, hint = _describe(error)
+    if not hint:
+        hint = field_description(root, path) or "see the schema reference for this field"
     yield _at(doc, path, message, hint, f"schema.{kind}")
 
 
@@ -165,7 +167,7 @@ def _describe(error: ValidationError) -> tuple[str, str]:
     if kind in ("minItems", "maxItems"):
         what = "at least" if kind == "minItems" else "at most"
         count = len(instance) if isinstance(instance, list) else 0
-        hint = description or ""
+        hint = description or f"add {field} from research, one '- item' per line"
         if kind == "minItems" and count == 0:
             return (
                 f"{field or 'list'} is empty; it needs {what} {value} item{'s' if value != 1 else ''}",
@@ -194,6 +196,35 @@ def _describe(error: ValidationError) -> tuple[str, str]:
     if kind == "uniqueItems":
         return "has the same item more than once", "remove the duplicate"
     return str(error.message), description
+
+
+def field_description(schema: dict[str, Any], path: JsonPath) -> str:
+    """The schema's description of the field at `path` (following local $refs), or ''."""
+    node: Any = schema
+    description = ""
+    for part in path:
+        node = _resolve(schema, node)
+        if isinstance(part, int):
+            node = node.get("items", {}) if isinstance(node, dict) else {}
+        else:
+            properties = node.get("properties", {}) if isinstance(node, dict) else {}
+            node = properties.get(
+                part, node.get("additionalProperties", {}) if isinstance(node, dict) else {}
+            )
+        own = node.get("description", "") if isinstance(node, dict) else ""
+        if not own:
+            own = _resolve(schema, node).get("description", "") if isinstance(node, dict) else ""
+        description = own or description  # list items inherit the list's description
+    return description
+
+
+def _resolve(schema: dict[str, Any], node: Any) -> Any:
+    while isinstance(node, dict) and isinstance(node.get("$ref"), str) and node["$ref"].startswith("#/"):
+        target: Any = schema
+        for part in node["$ref"][2:].split("/"):
+            target = target.get(part, {}) if isinstance(target, dict) else {}
+        node = target
+    return node
 
 
 def _first_content_line(doc: Document) -> int:

@@ -1,0 +1,140 @@
+"""Repository rules on a real copy of the repository: budget, ids, review dates, evidence, odd files."""
+
+from __future__ import annotations
+
+import os
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from generator.check import check
+from generator.config import Config
+from generator.errors import ConfigError
+from generator.repository import Repository
+from generator.review import add_months, review_dates
+
+TODAY = date(2026, 11, 28)
+
+
+def _codes(root: Path, today: date = TODAY) -> list[tuple[str, str]]:
+    result = check(Repository.open(root), today=today)
+    return [(f.file, f.code) for f in result.sorted()]
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} not in {path.name}"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def test_copy_of_the_repository_is_clean(repo_copy: Path):
+    assert _codes(repo_copy) == []
+
+
+def test_too_few_primary_personas_fail(repo_copy: Path):
+    _edit(repo_copy / "personas/developer-dev.yaml", "tier: primary", "tier: secondary")
+    result = check(Repository.open(repo_copy), today=TODAY)
+    [finding] = result.errors
+    assert finding.code == "repo.primary-count"
+    assert finding.file == "personas"
+    assert "2 primary personas" in finding.message and "3 to 5" in finding.message
+
+
+def test_too_many_primary_personas_fail(repo_copy: Path):
+    source = (repo_copy / "personas/developer-dev.yaml").read_text()
+    for n in range(3):
+        (repo_copy / f"personas/dev-{n}.yaml").write_text(source.replace("id: developer-dev", f"id: dev-{n}"))
+    result = check(Repository.open(repo_copy), today=TODAY)
+    assert [f.code for f in result.errors] == ["repo.primary-count"]
+    assert "6 primary personas" in result.errors[0].message
+    assert "demote" in result.errors[0].hint
+
+
+def test_limits_come_from_the_config(repo_copy: Path):
+    _edit(repo_copy / "pyproject.toml", "primary_min = 3", "primary_min = 1")
+    _edit(repo_copy / "pyproject.toml", "primary_max = 5", "primary_max = 2")
+    assert ("personas", "repo.primary-count") in _codes(repo_copy)
+
+
+def test_duplicate_ids_fail(repo_copy: Path):
+    (repo_copy / "personas/copy.yaml").write_text((repo_copy / "personas/developer-dev.yaml").read_text())
+    codes = _codes(repo_copy)
+    assert ("personas/copy.yaml", "repo.id-filename") in codes
+    assert ("personas/developer-dev.yaml", "repo.duplicate-id") in codes or (
+        "personas/copy.yaml",
+        "repo.duplicate-id",
+    ) in codes
+
+
+def test_due_soon_warns_and_overdue_fails(repo_copy: Path):
+    _edit(
+        repo_copy / "personas/platform-lead-priya.yaml",
+        "last_reviewed: 2026-10-14",
+        "last_reviewed: 2026-08-01",
+    )
+    result = check(Repository.open(repo_copy), today=date(2027, 7, 20))
+    warnings = [f for f in result.warnings if f.code == "review.due-soon"]
+    assert [w.file for w in warnings] == ["personas/platform-lead-priya.yaml"]
+    assert "review due 2027-08-01 (in 12 days" in warnings[0].message
+    assert result.ok, "a persona due soon is a warning, not a failure"
+    result = check(Repository.open(repo_copy), today=date(2027, 8, 2))
+    overdue = [f for f in result.errors if f.code == "review.overdue"]
+    assert "personas/platform-lead-priya.yaml" in [f.file for f in overdue]
+    assert "1 day ago" in overdue[0].message
+
+
+def test_evidence_file_missing_on_disk(repo_copy: Path):
+    (repo_copy / "research/analytics-2026.csv").unlink()
+    codes = _codes(repo_copy)
+    assert ("research/manifest.yaml", "research.missing-file") in codes
+    assert codes.count(("personas/platform-lead-priya.yaml", "evidence.missing-file")) == 1
+
+
+def test_missing_manifest_is_reported_once(repo_copy: Path):
+    (repo_copy / "research/manifest.yaml").unlink()
+    assert _codes(repo_copy) == [("research/manifest.yaml", "research.no-manifest")]
+
+
+def test_symlink_out_of_the_repository_is_not_read(repo_copy: Path, tmp_path: Path):
+    secret = tmp_path / "secret.yaml"
+    secret.write_text("password: hunter2\n")
+    os.symlink(secret, repo_copy / "personas/evil.yaml")
+    result = check(Repository.open(repo_copy), today=TODAY)
+    [finding] = result.errors
+    assert (finding.file, finding.code) == ("personas/evil.yaml", "repo.symlink")
+    assert "hunter2" not in str(result.findings)
+
+
+def test_yml_extension_is_flagged(repo_copy: Path):
+    (repo_copy / "personas/other.yml").write_text("a: 1\n")
+    assert ("personas/other.yml", "repo.extension") in _codes(repo_copy)
+
+
+def test_one_broken_file_does_not_hide_the_others(repo_copy: Path):
+    (repo_copy / "personas/broken.yaml").write_bytes(b"\x00\x01binary")
+    _edit(repo_copy / "personas/developer-dev.yaml", "last_reviewed: 20", "last_reviewed: 19")
+    codes = _codes(repo_copy)
+    assert ("personas/broken.yaml", "file.binary") in codes
+    assert ("personas/developer-dev.yaml", "review.overdue") in codes
+
+
+def test_bad_config_is_a_clear_error(repo_copy: Path):
+    _edit(repo_copy / "pyproject.toml", "primary_min = 3", "primary_min = 'three'")
+    with pytest.raises(ConfigError, match="primary_min must be int"):
+        Config.load(repo_copy)
+    _edit(repo_copy / "pyproject.toml", "primary_min = 'three'", "primary_minimum = 3")
+    with pytest.raises(ConfigError, match="unknown setting"):
+        Config.load(repo_copy)
+
+
+def test_review_by_adds_months_and_clamps():
+    assert add_months(date(2026, 1, 31), 1) == date(2026, 2, 28)
+    assert add_months(date(2024, 2, 29), 12) == date(2025, 2, 28)
+    dates = review_dates({"last_reviewed": "2026-03-15"}, 12)
+    assert dates.review_by == date(2027, 3, 15) and not dates.explicit
+    dates = review_dates({"last_reviewed": "2026-03-15", "interval_months": 6}, 12)
+    assert dates.review_by == date(2026, 9, 15)
+    dates = review_dates({"last_reviewed": "2026-03-15", "review_by": "2026-04-01"}, 12)
+    assert dates.review_by == date(2026, 4, 1) and dates.explicit
+    assert review_dates({"last_reviewed": "2026-02-30"}, 12) is None
