@@ -54,7 +54,8 @@ def test_positions_of_values_and_keys_are_one_based():
     [
         ("a: 1\nb: 2\na: 3\n", 3, "duplicate key 'a' (first defined on line 1)"),
         ("a:\n\tb: 1\n", 2, "tab character used for indentation"),
-        ("a: b: c\n", 1, "mapping values are not allowed here"),
+        ("a: b: c\n", 1, "mapping values are not allowed"),
+        ("owner: @acme/team\n", 1, "cannot start any token"),
         (BILLION_LAUGHS, None, "document expands to more than"),
         ("[" * 3000 + "]" * 3000, 1, "nested too deeply"),
         ("a: &x [*x]\n", 1, "nested too deeply"),
