@@ -1,11 +1,12 @@
 # Two commands do all set-up on a fresh machine (see README):
-#   make site   - install, check the personas (and build the persona site)
-#   make test   - install everything the tests need and run the whole suite
+#   make site   - install, check the personas and build the persona website into build/site
+#   make test   - install everything the tests need (incl. Debian's chromium) and run the whole suite
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
+export NO_MKDOCS_2_WARNING := 1
 
-.PHONY: site check test install clean
+.PHONY: site serve check test install browser clean
 
 $(BIN)/personas: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,9 +20,22 @@ check: install
 	$(BIN)/personas check
 
 site: check
+	$(BIN)/mkdocs build
+	@echo
+	@echo "The persona site is in build/site/ (open build/site/index.html through any static file server)."
+	@echo "Preview with live reload: $(BIN)/mkdocs serve   (then http://127.0.0.1:8000/)"
 
-test: install
+serve: install
+	$(BIN)/mkdocs serve
+
+# Browser tests drive Debian's chromium headless; install it when missing (needs root, as in CI).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
+	  else echo "browser tests need Debian's chromium: sudo apt-get install chromium"; fi; }
+
+test: install browser
 	$(BIN)/python -m pytest
 
 clean:
-	rm -rf $(VENV) site-build .pytest_cache
+	rm -rf $(VENV) build test-artifacts .pytest_cache

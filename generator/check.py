@@ -57,6 +57,7 @@ def check(repo: Repository, paths: Sequence[Path] = (), today: date | None = Non
         result.extend(validate(doc, schema))
         result.extend(file_rules(doc, path, ctx))
         docs.append(doc)
+    result.documents = docs
     if whole_repository:
         result.extend(repository_rules(docs, ctx, repo.display(repo.personas_dir)))
     return result

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
+from typing import Any
 
 
 class Severity(StrEnum):
@@ -53,6 +54,7 @@ class CheckResult:
 
     checked: list[str] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
+    documents: list[Any] = field(default_factory=list, repr=False)  # loaded persona documents
 
     def extend(self, findings: Iterable[Finding]) -> None:
         self.findings.extend(findings)

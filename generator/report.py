@@ -49,7 +49,8 @@ def text(result: CheckResult, color: bool | None = None) -> str:
             lines.append(click.style(f"    hint: {f.hint}", dim=True))
     status = click.style(summary_line(result), fg="green" if result.ok else "red", bold=True)
     lines.append(("\n" if lines else "") + status)
-    return "\n".join(lines)
+    out = "\n".join(lines)
+    return click.unstyle(out) if color is False else out
 
 
 def as_json(result: CheckResult) -> str:

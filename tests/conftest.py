@@ -15,7 +15,17 @@ def repo_copy(tmp_path: Path) -> Path:
     """A copy of the repository's personas, research, schema and config, safe to edit."""
     root = tmp_path / "repo"
     root.mkdir()
-    for folder in ("personas", "research", "schema"):
+    for folder in ("personas", "research", "schema", "site"):
         shutil.copytree(ROOT / folder, root / folder, ignore=shutil.ignore_patterns("*.py", "__pycache__"))
-    shutil.copy(ROOT / "pyproject.toml", root / "pyproject.toml")
+    for name in ("pyproject.toml", "mkdocs.yml"):
+        shutil.copy(ROOT / name, root / name)
     return root
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--update-golden", action="store_true", help="rewrite tests/data/golden from the renderer")
+
+
+@pytest.fixture
+def update_golden(request: pytest.FixtureRequest) -> bool:
+    return bool(request.config.getoption("--update-golden"))

@@ -1,0 +1,53 @@
+"""All checked personas of a repository, ready to publish: the input of the site and the exports."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from generator.check import check
+from generator.errors import PersonaError
+from generator.findings import CheckResult
+from generator.manifest import Manifest, load_manifest
+from generator.persona import Persona
+from generator.report import text
+from generator.repository import Repository
+
+# Review dates are shown on the site (a stale persona turns red there); they do not stop a build.
+PUBLISHABLE_CODES = ("review.overdue", "review.due-soon")
+
+
+class InvalidPersonas(PersonaError):
+    """Personas have errors that would make the published pages wrong."""
+
+    def __init__(self, result: CheckResult) -> None:
+        super().__init__("personas are invalid; fix these findings first:\n" + text(result, color=False))
+        self.result = result
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """The personas (primary first, then by name), the research manifest and the repository."""
+
+    repo: Repository
+    personas: list[Persona]
+    manifest: Manifest
+    today: date
+
+    def get(self, persona_id: str) -> Persona:
+        return next(p for p in self.personas if p.id == persona_id)
+
+
+def build_catalog(repo: Repository, today: date | None = None) -> Catalog:
+    """Check the repository and load its personas; raise InvalidPersonas naming every blocking finding."""
+    today = today or date.today()
+    result = check(repo, today=today)
+    blocking = [f for f in result.errors if f.code not in PUBLISHABLE_CODES]
+    if blocking:
+        raise InvalidPersonas(CheckResult(result.checked, blocking))
+    personas = [
+        Persona.from_data(doc.data, doc.file, repo.config.review_interval_months) for doc in result.documents
+    ]
+    personas.sort(key=lambda p: (not p.primary, p.name.casefold()))
+    manifest, _ = load_manifest(repo)
+    return Catalog(repo, personas, manifest, today)

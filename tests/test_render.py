@@ -1,0 +1,119 @@
+"""The renderer: escaping of untrusted persona text, links, and pages compared with golden files."""
+
+from __future__ import annotations
+
+import html
+import json
+from datetime import date
+from pathlib import Path
+
+import markdown
+import pytest
+
+from generator.catalog import build_catalog
+from generator.render import Renderer, RenderError, md, md_paragraphs
+from generator.repository import Repository
+
+ROOT = Path(__file__).parent.parent
+GOLDEN = Path(__file__).parent / "data" / "golden"
+TODAY = date(2026, 11, 28)
+EXTENSIONS = ["attr_list", "md_in_html", "tables", "admonition", "toc"]  # as in mkdocs.yml
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        "<script>alert(1)</script>",
+        "<img src=x onerror=alert(1)>",
+        "[click](javascript:alert(1))",
+        "![x](x\" onerror=\"alert(1))",
+        "<javascript:alert(1)>",
+        "{: onclick=\"alert(1)\" }",
+        "text\n\n<script>alert(1)</script>",
+        "&lt;script&gt;",
+        "*bold* _em_ `code` # heading | pipe",
+        "1. not a list",
+        "- not a list",
+        "> not a quote",
+    ],
+)
+def test_md_shows_the_text_and_creates_no_markup(payload: str):
+    rendered = markdown.markdown(f"- {md(payload)}", extensions=EXTENSIONS)
+    inner = rendered.removeprefix("<ul>\n<li>").removesuffix("</li>\n</ul>")
+    assert "<" not in inner.replace("&lt;", ""), rendered
+    assert html.unescape(inner) == " ".join(payload.split()) or "\n" in payload
+
+
+def test_md_paragraphs_keep_paragraphs_but_escape_each():
+    out = markdown.markdown(md_paragraphs("One.\n\n<b>Two</b>\n\n1. Three"), extensions=EXTENSIONS)
+    assert out == "<p>One.</p>\n<p>&lt;b&gt;Two&lt;/b&gt;</p>\n<p>1. Three</p>"
+
+
+@pytest.fixture(scope="module")
+def pages() -> dict[str, str]:
+    catalog = build_catalog(Repository.open(ROOT), TODAY)
+    return {page.path: page.content for page in Renderer(catalog, directory_urls=True).pages()}
+
+
+def test_every_page_is_generated(pages: dict[str, str]):
+    ids = sorted(p.stem for p in (ROOT / "personas").glob("*.yaml"))
+    expected = {"index.md", "compare.md", "research.md", "schema.md", "tags.md", "personas.json"}
+    expected |= {f"personas/{i}.md" for i in ids} | {f"personas/{i}/empathy-map.md" for i in ids}
+    assert set(pages) == expected
+
+
+def test_primary_personas_come_first_on_the_home_page(pages: dict[str, str]):
+    home = pages["index.md"]
+    assert home.index("## Primary personas") < home.index("## Secondary personas")
+    assert home.index("Carla, the Compliance Lead") > home.index("## Secondary personas")
+
+
+def test_personas_json_has_every_persona(pages: dict[str, str]):
+    data = json.loads(pages["personas.json"])
+    assert [p["id"] for p in data["personas"]][:3] == ["developer-dev", "eng-manager-marco", "platform-lead-priya"]
+    priya = next(p for p in data["personas"] if p["id"] == "platform-lead-priya")
+    assert priya["review"] == {"last_reviewed": "2026-10-14", "review_by": "2027-10-14"}
+    assert priya["pain_points"][0].startswith("Pipeline sprawl")
+
+
+def test_links_between_pages(tmp_path: Path):
+    catalog = build_catalog(Repository.open(ROOT), TODAY)
+    renderer = Renderer(catalog, directory_urls=True)
+    assert renderer.url("index.md", "personas/a.md") == "personas/a/"
+    assert renderer.url("personas/a.md", "personas/a/empathy-map.md") == "empathy-map/"
+    assert renderer.url("personas/a/empathy-map.md", "personas/a.md") == "../"
+    assert renderer.url("personas/a/empathy-map.md", "index.md") == "../../../"
+    assert renderer.url("personas/a.md", "research.md") == "../../research/"
+    flat = Renderer(catalog, directory_urls=False)
+    assert flat.url("index.md", "personas/a.md") == "personas/a.html"
+    assert flat.url("personas/a.md", "research.md") == "../research.html"
+    portable = Renderer(catalog, directory_urls=None)
+    assert portable.url("personas/a.md", "research.md") == "../research.md"
+
+
+@pytest.mark.parametrize(
+    "path", ["personas/platform-lead-priya.md", "personas/platform-lead-priya/empathy-map.md", "index.md", "compare.md", "research.md"]
+)
+def test_pages_match_golden_files(pages: dict[str, str], path: str, update_golden: bool):
+    golden = GOLDEN / path
+    if update_golden:
+        golden.parent.mkdir(parents=True, exist_ok=True)
+        golden.write_text(pages[path], encoding="utf-8")
+    assert golden.exists(), "run pytest --update-golden once to create it"
+    assert pages[path] == golden.read_text(encoding="utf-8"), "rerun with --update-golden if the change is intended"
+
+
+def test_user_templates_override_the_defaults(repo_copy: Path):
+    (repo_copy / "site" / "templates").mkdir(parents=True)
+    (repo_copy / "site" / "templates" / "tags.md.j2").write_text("# Our own tags page\n")
+    catalog = build_catalog(Repository.open(repo_copy), TODAY)
+    pages = {p.path: p.content for p in Renderer(catalog).pages()}
+    assert pages["tags.md"] == "# Our own tags page\n"
+
+
+def test_a_missing_template_variable_fails_loudly(repo_copy: Path):
+    (repo_copy / "site" / "templates").mkdir(parents=True)
+    (repo_copy / "site" / "templates" / "tags.md.j2").write_text("{{ no_such_thing }}\n")
+    catalog = build_catalog(Repository.open(repo_copy), TODAY)
+    with pytest.raises(RenderError, match=r"template tags.md.j2 \(rendering tags.md\): 'no_such_thing' is undefined"):
+        Renderer(catalog).pages()
