@@ -9,13 +9,22 @@ from __future__ import annotations
 
 import html
 import json
+import os
 import posixpath
 import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, StrictUndefined, TemplateError
+from jinja2 import (
+    ChoiceLoader,
+    Environment,
+    FileSystemBytecodeCache,
+    FileSystemLoader,
+    PackageLoader,
+    StrictUndefined,
+    TemplateError,
+)
 
 from generator.catalog import Catalog
 from generator.errors import PersonaError
@@ -82,6 +91,7 @@ class Renderer:
             trim_blocks=True,
             lstrip_blocks=True,
             keep_trailing_newline=True,
+            bytecode_cache=_bytecode_cache(),
         )
         self.env.filters.update(md=md, md_paragraphs=md_paragraphs, html=html_text, fm=front_matter_text)
         config = catalog.repo.config
@@ -136,6 +146,16 @@ class Renderer:
         pages.append(Page("tags.md", self._render("tags.md.j2", "tags.md")))
         pages.append(Page("personas.json", export_json(cat)))
         return pages
+
+
+def _bytecode_cache() -> FileSystemBytecodeCache | None:
+    """Compiled templates cached between runs (keyed by template source): compiling is most of the cost."""
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "persona-map" / "jinja"
+    try:
+        base.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None  # read-only home: just compile every time
+    return FileSystemBytecodeCache(str(base))
 
 
 def persona_page(persona: Persona) -> str:

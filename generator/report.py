@@ -7,8 +7,6 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
-import click
-
 from generator.findings import CheckResult, Finding
 
 FORMATS = ("text", "json", "github")
@@ -36,21 +34,34 @@ def summary_line(result: CheckResult) -> str:
     return f"{files} checked: {', '.join(parts)}{where}"
 
 
+_SGR = {"bold": "1", "dim": "2", "red": "31", "green": "32", "yellow": "33"}
+
+
+def _style(value: str, *styles: str, on: bool = True) -> str:
+    """ANSI colours (the CLI strips them when output is not a terminal); plain when `on` is False."""
+    if not on:
+        return value
+    return f"\x1b[{';'.join(_SGR[s] for s in styles)}m{value}\x1b[0m"
+
+
 def text(result: CheckResult, color: bool | None = None) -> str:
-    """One block per finding, `file:line:col: severity: path: message`, hint indented below."""
+    """One block per finding, `file:line:col: severity: path: message`, hint indented below.
+
+    `color=False` gives plain text; otherwise ANSI codes, which `click.echo` strips off a terminal.
+    """
+    on = color is not False
     lines = []
     for f in result.sorted():
         colour = "red" if f.is_error else "yellow"
-        where = click.style(f.location, bold=True)
-        label = click.style(f.severity.value, fg=colour, bold=True)
+        where = _style(f.location, "bold", on=on)
+        label = _style(f.severity.value, colour, "bold", on=on)
         path = f"{f.path}: " if f.path else ""
         lines.append(f"{where}: {label}: {path}{f.message}")
         if f.hint:
-            lines.append(click.style(f"    hint: {f.hint}", dim=True))
-    status = click.style(summary_line(result), fg="green" if result.ok else "red", bold=True)
+            lines.append(_style(f"    hint: {f.hint}", "dim", on=on))
+    status = _style(summary_line(result), "green" if result.ok else "red", "bold", on=on)
     lines.append(("\n" if lines else "") + status)
-    out = "\n".join(lines)
-    return click.unstyle(out) if color is False else out
+    return "\n".join(lines)
 
 
 def as_json(result: CheckResult) -> str:

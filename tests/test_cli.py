@@ -41,7 +41,7 @@ def test_check_reports_file_line_column_path_message_and_hint():
     assert "hint: did you mean 'primary'?" in result.output
     assert "\x1b[" not in result.output, "no colour codes when not on a terminal"
     coloured = run("check", "--root", str(ROOT), "--color", str(DATA / "invalid/bad-tier.yaml"))
-    assert "\x1b[31m" in coloured.output
+    assert "\x1b[31;1merror" in coloured.output
 
 
 def test_all_findings_are_reported_at_once():

@@ -460,3 +460,12 @@ def test_codeowners_cover_content():
         assert directory in by_dir, f"CODEOWNERS does not cover {directory}/"
     assert "@northwind/product-marketing" in by_dir["personas"]
     assert len(by_dir["personas"]) >= 2, "personas/ needs product marketing and the research lead"
+
+
+def test_pages_workflow_builds_the_site_and_deploys_with_the_official_actions():
+    text = (ROOT / ".github" / "workflows" / "pages.yml").read_text()
+    assert "run: make site" in text
+    assert "actions/upload-pages-artifact@" in text and "path: build/site" in text
+    assert "actions/deploy-pages@" in text
+    ci = (ROOT / ".github" / "workflows" / "ci.yml").read_text()
+    assert "mkdocs build --strict" in ci

@@ -1,0 +1,178 @@
+"""Benchmark: the persona site build against a plain `mkdocs build` of the same pages, side by side.
+
+(a) `mkdocs build` with the persona-map plugin: checks the personas and generates every page.
+(b) `mkdocs build` of the very same pages, rendered to Markdown beforehand (`personas render`) and
+    copied next to the hand-written ones, with the plugin switched off: what MkDocs + Material cost anyway.
+Both run as fresh processes, alternating. Target (issue 3): median ratio a/b <= 1.25.
+
+Then it times a rebuild under `mkdocs serve`: edit one persona, and measure until the served page
+shows the change.
+
+    python bench/site_speed.py [--runs 7] [--record]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+ENV = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+
+
+def _copy_repo(dest: Path) -> Path:
+    for folder in ("personas", "research", "schema", "site"):
+        shutil.copytree(ROOT / folder, dest / folder, ignore=shutil.ignore_patterns("__pycache__"))
+    for name in ("mkdocs.yml", "pyproject.toml"):
+        shutil.copy(ROOT / name, dest / name)
+    return dest
+
+
+def _plain_config(repo: Path) -> Path:
+    """The same mkdocs.yml without the plugin, reading pages already rendered into docs-plain/."""
+    subprocess.run([str(BIN / "personas"), "render", "--root", str(repo), "--out", str(repo / "docs-plain"),
+                    "--links", "directory"], check=True, capture_output=True)
+    shutil.copytree(repo / "site", repo / "docs-plain", dirs_exist_ok=True)
+    text = (repo / "mkdocs.yml").read_text()
+    text = text.replace("docs_dir: site", "docs_dir: docs-plain").replace("site_dir: build/site", "site_dir: build/plain")
+    text = text.replace("  - persona-map\n", "").replace("custom_dir: site/overrides", "custom_dir: docs-plain/overrides")
+    nav = _nav_of_plugin(repo)
+    config = repo / "mkdocs-plain.yml"
+    config.write_text(text + nav)
+    return config
+
+
+def _nav_of_plugin(repo: Path) -> str:
+    """The nav the plugin builds, written out, so both builds make identical sites."""
+    code = (
+        "import sys, json\n"
+        "from mkdocs.config import load_config\n"
+        "cfg = load_config(sys.argv[1])\n"
+        "cfg.plugins.on_config(cfg)\n"
+        "print(json.dumps(cfg.nav))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code, str(repo / "mkdocs.yml")], cwd=repo, env=ENV,
+                         check=True, capture_output=True, text=True).stdout
+    return "\nnav: " + out.strip().splitlines()[-1] + "\n"
+
+
+def _time(cmd: list[str], cwd: Path) -> float:
+    start = time.perf_counter()
+    proc = subprocess.run(cmd, cwd=cwd, env=ENV, capture_output=True, text=True)
+    elapsed = time.perf_counter() - start
+    if proc.returncode != 0:
+        raise SystemExit(f"{' '.join(cmd)} failed:\n{proc.stderr}")
+    return elapsed
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _fetch(url: str) -> str:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            return response.read().decode("utf-8", "replace")
+    except OSError:
+        return ""
+
+
+def serve_rebuild(repo: Path, runs: int) -> list[float]:
+    """Seconds from saving an edited persona to `mkdocs serve` serving the changed page."""
+    port = _free_port()
+    server = subprocess.Popen([str(BIN / "mkdocs"), "serve", "-a", f"127.0.0.1:{port}"],
+                              cwd=repo, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}/personas/developer-dev/"
+    persona = repo / "personas" / "developer-dev.yaml"
+    original = persona.read_text()
+    times = []
+    try:
+        deadline = time.time() + 120
+        while "Dev, the Startup Developer" not in _fetch(url):
+            if time.time() > deadline:
+                raise SystemExit("mkdocs serve did not come up")
+            time.sleep(0.2)
+        for n in range(runs):
+            marker = f"Rebuild marker {n} {time.time_ns()}"
+            persona.write_text(original.replace("  summary: ", f"  summary: {marker} ", 1))
+            start = time.perf_counter()
+            while marker not in _fetch(url):
+                if time.perf_counter() - start > 60:
+                    raise SystemExit("the edit never showed up")
+                time.sleep(0.05)
+            times.append(time.perf_counter() - start)
+            time.sleep(1.0)
+    finally:
+        persona.write_text(original)
+        server.terminate()
+        server.wait(timeout=10)
+    return times
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--record", action="store_true")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        repo = _copy_repo(Path(tmp))
+        plain = _plain_config(repo)
+        ours = [str(BIN / "mkdocs"), "build", "--strict", "-f", "mkdocs.yml"]
+        theirs = [str(BIN / "mkdocs"), "build", "--strict", "-f", str(plain)]
+        _time(ours, repo), _time(theirs, repo)  # warm-up, not timed
+        pages_a = sorted(p.relative_to(repo / "build/site").as_posix() for p in (repo / "build/site").rglob("*.html"))
+        pages_b = sorted(p.relative_to(repo / "build/plain").as_posix() for p in (repo / "build/plain").rglob("*.html"))
+        if pages_a != pages_b:
+            raise SystemExit(f"the two builds differ: {sorted(set(pages_a) ^ set(pages_b))}")
+        pairs = [(_time(ours, repo), _time(theirs, repo)) for _ in range(args.runs)]
+        rebuilds = serve_rebuild(repo, 5)
+    ratios = [a / b for a, b in pairs]
+    ratio = statistics.median(ratios)
+    lines = [
+        f"- pages: {len(pages_a)} HTML pages from {len(list((ROOT / 'personas').glob('*.yaml')))} personas",
+        f"- runs: {args.runs} pairs, alternating, each a fresh `mkdocs build --strict` process",
+        f"- (a) build from the personas (plugin): median {statistics.median(a for a, _ in pairs):.2f} s",
+        f"- (b) plain build of the same pages pre-rendered to Markdown: median {statistics.median(b for _, b in pairs):.2f} s",
+        f"- ratio a/b per pair: median {ratio:.2f} (min {min(ratios):.2f}, max {max(ratios):.2f}); "
+        f"target <= 1.25: **{'meets' if ratio <= 1.25 else 'MISSES'}**",
+        f"- `mkdocs serve` rebuild, from saving an edited persona to the new page being served: "
+        f"median {statistics.median(rebuilds):.2f} s over {len(rebuilds)} edits "
+        f"(min {min(rebuilds):.2f}, max {max(rebuilds):.2f})",
+    ]
+    print("\n".join(lines))
+    if args.record:
+        _record(lines)
+    return 0
+
+
+def _record(lines: list[str]) -> None:
+    results = ROOT / "bench" / "RESULTS.md"
+    text = results.read_text(encoding="utf-8") if results.exists() else "# Benchmark results\n"
+    start, end = "<!-- site:start -->", "<!-- site:end -->"
+    machine = f"{platform.machine()}, {platform.python_implementation()} {platform.python_version()}, {os.cpu_count()} cores"
+    block = "\n".join([start, "## Site build vs plain `mkdocs build` (issue 3)", "",
+                       f"Measured {date.today().isoformat()} on {machine} with `python bench/site_speed.py --record`.",
+                       "", *lines, end])
+    if start in text:
+        text = text[: text.index(start)] + block + text[text.index(end) + len(end):]
+    else:
+        text = text.rstrip("\n") + "\n\n" + block + "\n"
+    results.write_text(text, encoding="utf-8")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
