@@ -63,7 +63,7 @@ class PersonaMapPlugin(BasePlugin[PersonaMapConfig]):
         assert self.catalog is not None
         personas = [
             # Section titles reach the theme's HTML unescaped: escape persona names here.
-            {html.escape(p.name): [persona_page(p), {"Empathy map": empathy_page(p)}]}
+            {html.escape(p.name): [{"Persona": persona_page(p)}, {"Empathy map": empathy_page(p)}]}
             for p in self.catalog.personas
         ]
         docs = Path(config.docs_dir)
@@ -88,11 +88,15 @@ class PersonaMapPlugin(BasePlugin[PersonaMapConfig]):
         for page in renderer.pages():
             existing = files.get_file_from_path(page.path)
             if existing is not None and not existing.generated_by:
-                log.info("persona-map: %s is written by hand in %s; not generating it", page.path, config.docs_dir)
+                log.info(
+                    "persona-map: %s is written by hand in %s; not generating it", page.path, config.docs_dir
+                )
                 continue
             if existing is not None:
                 files.remove(existing)
-            files.append(File.generated(config, page.path, content=page.content, inclusion=InclusionLevel.INCLUDED))
+            files.append(
+                File.generated(config, page.path, content=page.content, inclusion=InclusionLevel.INCLUDED)
+            )
             if page.source:
                 self.sources[page.path] = page.source
         return files
@@ -102,7 +106,9 @@ class PersonaMapPlugin(BasePlugin[PersonaMapConfig]):
         server.watch(str(Path(__file__).parent / "templates"))
         return server
 
-    def on_page_context(self, context: dict[str, Any], *, page: MkDocsPage, config: MkDocsConfig, nav: Any) -> dict[str, Any]:
+    def on_page_context(
+        self, context: dict[str, Any], *, page: MkDocsPage, config: MkDocsConfig, nav: Any
+    ) -> dict[str, Any]:
         """Point the theme's edit button of a generated page at the persona's YAML file."""
         assert self.catalog is not None
         source = self.sources.get(page.file.src_uri)

@@ -46,7 +46,12 @@ class Persona:
         dates = review_dates(spec["review"], review_interval_months)
         if dates is None:  # pragma: no cover - the schema requires last_reviewed
             raise ValueError(f"{file}: no usable review date")
-        messaging = {"value_proposition": "", "key_messages": [], "objections": [], **spec.get("messaging", {})}
+        messaging = {
+            "value_proposition": "",
+            "key_messages": [],
+            "objections": [],
+            **spec.get("messaging", {}),
+        }
         empathy = {key: [] for key in EMPATHY} | spec.get("empathy_map", {})
         return cls(
             id=meta["id"],
@@ -59,11 +64,11 @@ class Persona:
             review=dates,
             tags=list(meta.get("tags", [])),
             picture=meta.get("picture", ""),
-            role=dict(spec["role"]),
-            company=dict(spec.get("company", {})),
+            role={"department": "", **spec["role"]},
+            company={"size": "", "industry": "", **spec.get("company", {})},
             demographics=dict(spec.get("demographics", {})),
             messaging=messaging,
-            quotes=list(spec.get("quotes", [])),
+            quotes=[{"respondent": "", **quote} for quote in spec.get("quotes", [])],
             empathy_map=empathy,
             evidence=dict(spec["evidence"]),
             **{name: list(spec.get(name, [])) for name in TEXT_LISTS},

@@ -137,12 +137,22 @@ class Renderer:
         pages = [Page("index.md", self._render("home.md.j2", "index.md"))]
         for persona in cat.personas:
             path, empathy = persona_page(persona), empathy_page(persona)
-            pages.append(Page(path, self._render("persona.md.j2", path, p=persona, edit_url=self.edit_url(persona)), persona.file))
+            pages.append(
+                Page(
+                    path,
+                    self._render("persona.md.j2", path, p=persona, edit_url=self.edit_url(persona)),
+                    persona.file,
+                )
+            )
             pages.append(Page(empathy, self._render("empathy.md.j2", empathy, p=persona), persona.file))
         pages.append(Page("compare.md", self._render("compare.md.j2", "compare.md")))
-        pages.append(Page("research.md", self._render("research.md.j2", "research.md", rows=research_rows(cat))))
+        pages.append(
+            Page("research.md", self._render("research.md.j2", "research.md", rows=research_rows(cat)))
+        )
         schema = json.loads(cat.repo.schema_path().read_text(encoding="utf-8"))
-        pages.append(Page("schema.md", self._render("schema.md.j2", "schema.md", sections=schema_sections(schema))))
+        pages.append(
+            Page("schema.md", self._render("schema.md.j2", "schema.md", sections=schema_sections(schema)))
+        )
         pages.append(Page("tags.md", self._render("tags.md.j2", "tags.md")))
         pages.append(Page("personas.json", export_json(cat)))
         return pages
@@ -185,16 +195,19 @@ def _label(value: str) -> str:
 
 def export_json(catalog: Catalog) -> str:
     """personas.json: every persona as JSON for other tools (CRM, chat bots)."""
-    return json.dumps(
-        {
-            "apiVersion": "personamap/v1",
-            "kind": "PersonaList",
-            "generated": catalog.today.isoformat(),
-            "personas": [p.to_dict() for p in catalog.personas],
-        },
-        indent=2,
-        ensure_ascii=False,
-    ) + "\n"
+    return (
+        json.dumps(
+            {
+                "apiVersion": "personamap/v1",
+                "kind": "PersonaList",
+                "generated": catalog.today.isoformat(),
+                "personas": [p.to_dict() for p in catalog.personas],
+            },
+            indent=2,
+            ensure_ascii=False,
+        )
+        + "\n"
+    )
 
 
 def write_pages(pages: list[Page], out: Path) -> list[Path]:

@@ -23,7 +23,9 @@ def repo_copy(tmp_path: Path) -> Path:
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.addoption("--update-golden", action="store_true", help="rewrite tests/data/golden from the renderer")
+    parser.addoption(
+        "--update-golden", action="store_true", help="rewrite tests/data/golden from the renderer"
+    )
 
 
 @pytest.fixture

@@ -24,8 +24,16 @@ def test_strict_build_makes_every_page(repo_copy: Path):
     assert proc.returncode == 0, proc.stderr
     assert "WARNING" not in proc.stderr
     out = repo_copy / "build" / "site"
-    for page in ["index.html", "compare/index.html", "research/index.html", "schema/index.html", "tags/index.html",
-                 "persona-map-vs-empathy-map/index.html", "propose-a-change/index.html", "review-policy/index.html"]:
+    for page in [
+        "index.html",
+        "compare/index.html",
+        "research/index.html",
+        "schema/index.html",
+        "tags/index.html",
+        "persona-map-vs-empathy-map/index.html",
+        "propose-a-change/index.html",
+        "review-policy/index.html",
+    ]:
         assert (out / page).is_file(), page
     for persona in (repo_copy / "personas").glob("*.yaml"):
         page = (out / "personas" / persona.stem / "index.html").read_text()
@@ -46,6 +54,9 @@ def test_the_site_requests_nothing_from_other_hosts(repo_copy: Path):
             assert match.group(0).startswith("href="), f"{page}: {match.group(0)}"
         text = page.read_text()
         assert "fonts.googleapis" not in text and "fonts.gstatic" not in text
+        assert 'data-md-component="source"' not in text, (
+            "Material would fetch repository facts from the GitHub API"
+        )
 
 
 def test_an_invalid_persona_stops_the_build_with_the_finding(repo_copy: Path):
@@ -73,8 +84,12 @@ def test_a_stale_persona_is_published_and_marked_overdue(repo_copy: Path):
 def test_render_command_writes_markdown_for_other_generators(tmp_path: Path):
     personas = Path(sys.executable).parent / "personas"
     root = Path(__file__).parent.parent
-    proc = subprocess.run([str(personas), "render", "--root", str(root), "--out", str(tmp_path / "out")],
-                          capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        [str(personas), "render", "--root", str(root), "--out", str(tmp_path / "out")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert proc.returncode == 0, proc.stderr
     assert "wrote 14 pages" in proc.stdout
     page = (tmp_path / "out" / "index.md").read_text()

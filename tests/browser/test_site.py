@@ -186,6 +186,9 @@ def test_persona_and_empathy_pages_load_cleanly(
         text = squash(h1.inner_text()).removesuffix("¶").strip()
         assert text == heading, f"{path}: h1 is {text!r}, expected {heading!r}"
         assert name in s.page.title(), f"{path}: <title> {s.page.title()!r} does not name the persona"
+        # The navigation shows the name as written (not double-escaped, not markup).
+        nav = [squash(t) for t in s.page.locator("nav.md-nav--primary .md-nav__link").all_inner_texts()]
+        assert name in nav, f"{path}: the navigation does not show {name!r}"
     assert_clean(s, f"pages of {persona_id}")
 
 
