@@ -42,12 +42,28 @@ def _copy_repo(dest: Path) -> Path:
 
 def _plain_config(repo: Path) -> Path:
     """The same mkdocs.yml without the plugin, reading pages already rendered into docs-plain/."""
-    subprocess.run([str(BIN / "personas"), "render", "--root", str(repo), "--out", str(repo / "docs-plain"),
-                    "--links", "directory"], check=True, capture_output=True)
+    subprocess.run(
+        [
+            str(BIN / "personas"),
+            "render",
+            "--root",
+            str(repo),
+            "--out",
+            str(repo / "docs-plain"),
+            "--links",
+            "directory",
+        ],
+        check=True,
+        capture_output=True,
+    )
     shutil.copytree(repo / "site", repo / "docs-plain", dirs_exist_ok=True)
     text = (repo / "mkdocs.yml").read_text()
-    text = text.replace("docs_dir: site", "docs_dir: docs-plain").replace("site_dir: build/site", "site_dir: build/plain")
-    text = text.replace("  - persona-map\n", "").replace("custom_dir: site/overrides", "custom_dir: docs-plain/overrides")
+    text = text.replace("docs_dir: site", "docs_dir: docs-plain").replace(
+        "site_dir: build/site", "site_dir: build/plain"
+    )
+    text = text.replace("  - persona-map\n", "").replace(
+        "custom_dir: site/overrides", "custom_dir: docs-plain/overrides"
+    )
     nav = _nav_of_plugin(repo)
     config = repo / "mkdocs-plain.yml"
     config.write_text(text + nav)
@@ -63,8 +79,14 @@ def _nav_of_plugin(repo: Path) -> str:
         "cfg.plugins.on_config(cfg)\n"
         "print(json.dumps(cfg.nav))\n"
     )
-    out = subprocess.run([sys.executable, "-c", code, str(repo / "mkdocs.yml")], cwd=repo, env=ENV,
-                         check=True, capture_output=True, text=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(repo / "mkdocs.yml")],
+        cwd=repo,
+        env=ENV,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
     return "\nnav: " + out.strip().splitlines()[-1] + "\n"
 
 
@@ -94,8 +116,13 @@ def _fetch(url: str) -> str:
 def serve_rebuild(repo: Path, runs: int) -> list[float]:
     """Seconds from saving an edited persona to `mkdocs serve` serving the changed page."""
     port = _free_port()
-    server = subprocess.Popen([str(BIN / "mkdocs"), "serve", "-a", f"127.0.0.1:{port}"],
-                              cwd=repo, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [str(BIN / "mkdocs"), "serve", "-a", f"127.0.0.1:{port}"],
+        cwd=repo,
+        env=ENV,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     url = f"http://127.0.0.1:{port}/personas/developer-dev/"
     persona = repo / "personas" / "developer-dev.yaml"
     original = persona.read_text()
@@ -134,8 +161,12 @@ def main() -> int:
         ours = [str(BIN / "mkdocs"), "build", "--strict", "-f", "mkdocs.yml"]
         theirs = [str(BIN / "mkdocs"), "build", "--strict", "-f", str(plain)]
         _time(ours, repo), _time(theirs, repo)  # warm-up, not timed
-        pages_a = sorted(p.relative_to(repo / "build/site").as_posix() for p in (repo / "build/site").rglob("*.html"))
-        pages_b = sorted(p.relative_to(repo / "build/plain").as_posix() for p in (repo / "build/plain").rglob("*.html"))
+        pages_a = sorted(
+            p.relative_to(repo / "build/site").as_posix() for p in (repo / "build/site").rglob("*.html")
+        )
+        pages_b = sorted(
+            p.relative_to(repo / "build/plain").as_posix() for p in (repo / "build/plain").rglob("*.html")
+        )
         if pages_a != pages_b:
             raise SystemExit(f"the two builds differ: {sorted(set(pages_a) ^ set(pages_b))}")
         pairs = [(_time(ours, repo), _time(theirs, repo)) for _ in range(args.runs)]
@@ -164,11 +195,19 @@ def _record(lines: list[str]) -> None:
     text = results.read_text(encoding="utf-8") if results.exists() else "# Benchmark results\n"
     start, end = "<!-- site:start -->", "<!-- site:end -->"
     machine = f"{platform.machine()}, {platform.python_implementation()} {platform.python_version()}, {os.cpu_count()} cores"
-    block = "\n".join([start, "## Site build vs plain `mkdocs build` (issue 3)", "",
-                       f"Measured {date.today().isoformat()} on {machine} with `python bench/site_speed.py --record`.",
-                       "", *lines, end])
+    block = "\n".join(
+        [
+            start,
+            "## Site build vs plain `mkdocs build` (issue 3)",
+            "",
+            f"Measured {date.today().isoformat()} on {machine} with `python bench/site_speed.py --record`.",
+            "",
+            *lines,
+            end,
+        ]
+    )
     if start in text:
-        text = text[: text.index(start)] + block + text[text.index(end) + len(end):]
+        text = text[: text.index(start)] + block + text[text.index(end) + len(end) :]
     else:
         text = text.rstrip("\n") + "\n\n" + block + "\n"
     results.write_text(text, encoding="utf-8")

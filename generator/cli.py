@@ -134,11 +134,20 @@ def review(root: Path | None, today: date, within: int | None, fmt: str) -> None
 @main.command()
 @root_option
 @today_option
-@click.option("--out", "out", required=True, type=click.Path(file_okay=False, path_type=Path),
-              help="Folder to write the generated Markdown pages (and personas.json) into.")
-@click.option("--links", type=click.Choice(["markdown", "directory", "file"]), default="markdown",
-              help="How raw-HTML links point at pages: markdown (.md files, for any generator), "
-                   "directory (MkDocs-style page/ URLs) or file (page.html).")
+@click.option(
+    "--out",
+    "out",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder to write the generated Markdown pages (and personas.json) into.",
+)
+@click.option(
+    "--links",
+    type=click.Choice(["markdown", "directory", "file"]),
+    default="markdown",
+    help="How raw-HTML links point at pages: markdown (.md files, for any generator), "
+    "directory (MkDocs-style page/ URLs) or file (page.html).",
+)
 def render(root: Path | None, today: date, out: Path, links: str) -> None:
     """Write the generated site pages as Markdown into --out, for another site generator."""
     from generator.catalog import build_catalog

@@ -31,13 +31,29 @@ def research_rows(catalog: Catalog) -> list[ResearchRow]:
     for source in catalog.manifest.sources.values():
         spec = source.spec
         columns = spec.get("columns", {}) or {}
-        personal = sum(1 for role in columns.values() if (role if isinstance(role, str) else role.get("role")) == "personal")
+        personal = sum(
+            1
+            for role in columns.values()
+            if (role if isinstance(role, str) else role.get("role")) == "personal"
+        )
         rows = keys = None
         if source.exists:
             rows, keys = _count(catalog, source.file, spec)
         cited = [p.id for p in catalog.personas if source.id in p.evidence.get("sources", [])]
-        out.append(ResearchRow(source.id, source.kind, str(spec.get("title", source.id)), source.file,
-                               source.collected, bool(spec.get("example", False)), rows, keys, personal, cited))
+        out.append(
+            ResearchRow(
+                source.id,
+                source.kind,
+                str(spec.get("title", source.id)),
+                source.file,
+                source.collected,
+                bool(spec.get("example", False)),
+                rows,
+                keys,
+                personal,
+                cited,
+            )
+        )
     return out
 
 

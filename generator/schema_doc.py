@@ -50,7 +50,13 @@ def _type(schema: dict[str, Any], node: dict[str, Any]) -> str:
         return f"list of {_type(schema, items)}" if items else "list"
     if kind == "string" and node.get("format") == "date":
         return "date (YYYY-MM-DD)"
-    return {"string": "text", "integer": "whole number", "number": "number", "object": "mapping", "boolean": "true/false"}.get(kind, kind or "any")
+    return {
+        "string": "text",
+        "integer": "whole number",
+        "number": "number",
+        "object": "mapping",
+        "boolean": "true/false",
+    }.get(kind, kind or "any")
 
 
 def _allowed(schema: dict[str, Any], node: dict[str, Any]) -> str:
@@ -60,20 +66,38 @@ def _allowed(schema: dict[str, Any], node: dict[str, Any]) -> str:
     if "enum" in node:
         return ", ".join(str(v) for v in node["enum"])
     limits = []
-    for key, word in (("minimum", "min"), ("maximum", "max"), ("minItems", "at least"), ("maxItems", "at most"), ("maxLength", "max length")):
+    for key, word in (
+        ("minimum", "min"),
+        ("maximum", "max"),
+        ("minItems", "at least"),
+        ("maxItems", "at most"),
+        ("maxLength", "max length"),
+    ):
         if key in node:
             limits.append(f"{word} {node[key]}")
     return ", ".join(limits)
 
 
-def _walk(schema: dict[str, Any], node: dict[str, Any], path: str, description: str, out: list[Section]) -> None:
+def _walk(
+    schema: dict[str, Any], node: dict[str, Any], path: str, description: str, out: list[Section]
+) -> None:
     node = _resolve(schema, node)
     required = set(node.get("required", []))
     properties = node.get("properties", {})
-    section = Section(path, description, [
-        FieldDoc(name, _type(schema, sub), name in required, _resolve(schema, sub).get("description", ""), _allowed(schema, sub))
-        for name, sub in properties.items()
-    ])
+    section = Section(
+        path,
+        description,
+        [
+            FieldDoc(
+                name,
+                _type(schema, sub),
+                name in required,
+                _resolve(schema, sub).get("description", ""),
+                _allowed(schema, sub),
+            )
+            for name, sub in properties.items()
+        ],
+    )
     out.append(section)
     prefix = "" if path == "(top level)" else path + "."
     for name, sub in properties.items():
