@@ -33,7 +33,7 @@ from pathlib import Path
 
 SEED = 20261115
 N_RESPONDENTS = 600
-NOISE = 0.12  # share of answers drawn from another segment's profile
+NOISE = 0.05  # share of answers drawn from another segment's profile
 OUT_DIR = Path(__file__).resolve().parent
 
 SURVEY_START = dt.date(2026, 8, 3)
@@ -103,7 +103,7 @@ SEGMENTS: list[dict] = [
             (("Senior Engineering Manager", "manager", "Engineering"), 0.25),
             (("Engineering Team Lead", "lead", "Engineering"), 0.15),
         ],
-        "company_size": [("11-50", 0.1), ("51-200", 0.5), ("201-1000", 0.35),
+        "company_size": [("11-50", 0.05), ("51-200", 0.45), ("201-1000", 0.45),
                          ("1001-5000", 0.05)],
         "industry": [("SaaS", 0.45), ("e-commerce", 0.2), ("fintech", 0.15), ("media", 0.1),
                      ("gaming", 0.1)],
@@ -112,9 +112,9 @@ SEGMENTS: list[dict] = [
         "years": (11, 3),
         "deploys": (35, 0.45),
         "team": (8, 0.3),
-        "tools": {"GitHub Actions": 0.75, "Datadog": 0.7, "PagerDuty": 0.65, "Sentry": 0.5,
-                  "CircleCI": 0.35, "Docker": 0.55, "Kubernetes": 0.35, "Terraform": 0.25,
-                  "Jenkins": 0.15},
+        "tools": {"GitHub Actions": 0.6, "Datadog": 0.8, "PagerDuty": 0.8, "Sentry": 0.35,
+                  "Jenkins": 0.45, "GitLab CI": 0.35, "Docker": 0.25, "Kubernetes": 0.3,
+                  "Terraform": 0.2},
         "top_goal": [("ship faster with predictable releases", 0.4),
                      ("reduce failed deployments", 0.35),
                      ("see deployment health in one place", 0.25)],
@@ -122,8 +122,8 @@ SEGMENTS: list[dict] = [
                          ("no single view of deployment health", 0.35),
                          ("release dates slip", 0.25)],
         "buying_role": [("budget-holder", 0.45), ("influencer", 0.35), ("decision-maker", 0.2)],
-        "likert": {"sat_reliability": 2.1, "sat_speed": 2.9, "sat_cost_visibility": 3.2,
-                   "sat_compliance": 3.6},
+        "likert": {"sat_reliability": 1.8, "sat_speed": 3.2, "sat_cost_visibility": 2.9,
+                   "sat_compliance": 3.3},
         "nps": 8.0,
         "channel": [("newsletters", 0.35), ("LinkedIn", 0.25), ("podcasts", 0.2),
                     ("peer Slack communities", 0.2)],
@@ -146,7 +146,7 @@ SEGMENTS: list[dict] = [
             (("Full-Stack Developer", "individual-contributor", "Engineering"), 0.15),
             (("Founding Engineer", "senior", "Engineering"), 0.1),
         ],
-        "company_size": [("1-10", 0.3), ("11-50", 0.55), ("51-200", 0.15)],
+        "company_size": [("1-10", 0.35), ("11-50", 0.55), ("51-200", 0.1)],
         "industry": [("SaaS", 0.4), ("developer tools", 0.3), ("gaming", 0.1),
                      ("e-commerce", 0.1), ("media", 0.1)],
         "region": [("North America", 0.35), ("Europe", 0.3), ("UK & Ireland", 0.1),
