@@ -9,6 +9,7 @@ from pathlib import Path
 from generator.findings import CheckResult, Finding
 from generator.load import Document, load
 from generator.manifest import load_manifest
+from generator.privacy import scan_quotes, scan_research
 from generator.repository import Repository
 from generator.rules import Context, file_rules, repository_rules
 from generator.validate import validate
@@ -57,6 +58,10 @@ def check(repo: Repository, paths: Sequence[Path] = (), today: date | None = Non
         result.extend(validate(doc, schema))
         result.extend(file_rules(doc, path, ctx))
         docs.append(doc)
+    if manifest.loaded:
+        result.extend(scan_research(repo, manifest))
+    for doc in docs:
+        result.extend(scan_quotes(doc))
     result.documents = docs
     if whole_repository:
         result.extend(repository_rules(docs, ctx, repo.display(repo.personas_dir)))

@@ -1,0 +1,355 @@
+"""The personal-data guard: e-mail addresses and phone numbers in research and quotes, outside personal columns."""
+
+from __future__ import annotations
+
+import csv
+import shutil
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from generator.check import check
+from generator.cli import main
+from generator.findings import Finding
+from generator.load import load
+from generator.manifest import load_manifest
+from generator.privacy import MAX_PER_COLUMN, find_emails, find_phones, scan_quotes, scan_research
+from generator.repository import Repository
+
+ROOT = Path(__file__).parent.parent
+DATA = Path(__file__).parent / "data" / "privacy"
+TODAY = date(2026, 11, 28)
+
+PHONES = [
+    "+44 20 7946 0958",
+    "(555) 123-4567",
+    "555-123-4567",
+    "+1-202-555-0143",
+    "030 1234567",
+    "0049 30 1234 5678",
+    "+44 (0)20 7946 0958",
+    "+1 (555) 123-4567",
+    "+4930123456",
+    "555.123.4567",
+    "06 12 34 56 78",
+    "07700 900123",
+    "1-800-555-0199",
+    "030/1234567",
+    "+49-30-12-34-5678",
+    "+44\u00a020\u00a07946\u00a00958",
+]
+EMAILS = [
+    "jane.doe@example.com",
+    "jane+survey@mail.example.co.uk",
+    "x_y-z@sub-domain.example.org",
+    "jürgen@example.de",
+    "S0001@example.com",
+]
+POSITIVES = [
+    *[(text, "phone", text) for text in PHONES],
+    *[(text, "email", text) for text in EMAILS],
+    ("Call me on +44 20 7946 0958 tomorrow.", "phone", "+44 20 7946 0958"),
+    ("tel:+1-202-555-0143", "phone", "+1-202-555-0143"),
+    ("(reach me: 555-123-4567)", "phone", "555-123-4567"),
+    ("call 555-123-4567 2 times", "phone", "555-123-4567"),
+    ("Write to <jane.doe@example.com>.", "email", "jane.doe@example.com"),
+    ("mailto:ops@northwind.example", "email", "ops@northwind.example"),
+]
+NEGATIVES = [
+    "2026-09-30",
+    "2026-09-30T10:00",
+    "2026-09-30 10:00:00",
+    "30.09.2026 10:00",
+    "2026-09-01/2026-09-30",
+    "S0001",
+    "I01",
+    "1001-5000",
+    "5001+ employees",
+    "10001-50000",
+    "1.2.3",
+    "version 10.0.19041.1234",
+    "v10.20.30.40",
+    "192.168.100.200",
+    "$1,299.00",
+    "EUR 12 500 000.00",
+    "1 234 567 890",
+    "1,234,567,890",
+    "12.5%",
+    "99.5% of 1000000 runs",
+    "0.123456789",
+    "3.14159265358",
+    "1234567890",
+    "00493012345678",
+    "978-3-16-148410-0",
+    "4111 1111 1111 1111",
+    "2019-2020-2021",
+    "123e4567-e89b-12d3-a456-426614174000",
+    "NPS 10, 9 deploys a week, team of 29",
+    "S0001,2026-05-25,701,4,67,10,0,91",
+    "@northwind/devex-pm",
+    "icon@2x.png",
+    "git@github.com:acme/repo.git",
+    "user@localhost",
+    "pkg@1.2.3",
+    "meet @ example.com",
+]
+
+
+def _repo(root: Path, sources: str, files: dict[str, str | bytes]) -> Repository:
+    """A minimal repository: the schemas, research/manifest.yaml with `sources` and the given research files."""
+    shutil.copytree(ROOT / "schema", root / "schema")
+    research = root / "research"
+    research.mkdir(parents=True)
+    (research / "manifest.yaml").write_text(
+        f"apiVersion: personamap/v1\nkind: ResearchManifest\nsources:\n{sources}", encoding="utf-8"
+    )
+    for name, content in files.items():
+        if isinstance(content, bytes):
+            (research / name).write_bytes(content)
+        else:
+            (research / name).write_text(content, encoding="utf-8", newline="")
+    return Repository.open(root)
+
+
+def _scan(repo: Repository) -> list[Finding]:
+    manifest, findings = load_manifest(repo)
+    assert manifest.loaded and findings == []
+    return scan_research(repo, manifest)
+
+
+def _source(file: str, columns: str, extra: str = "") -> str:
+    return (
+        f"  - id: {Path(file).stem}\n    kind: survey\n    file: {file}\n    collected: 2026-09-30\n"
+        f"{extra}    columns:\n{columns}"
+    )
+
+
+CONTACT_COLUMNS = (
+    "      id: key\n      contact: personal\n      phone:\n        role: personal\n      comment: text\n"
+)
+
+
+# --- detection ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("text", "kind", "found"), POSITIVES, ids=[p[0] for p in POSITIVES])
+def test_detects_phone_numbers_and_email_addresses(text: str, kind: str, found: str):
+    assert (find_phones(text) if kind == "phone" else find_emails(text)) == [found]
+
+
+@pytest.mark.parametrize("text", NEGATIVES)
+def test_no_false_positives(text: str):
+    assert find_phones(text) == []
+    assert find_emails(text) == []
+
+
+def test_tables_are_big_enough():
+    assert len(POSITIVES) >= 12 and len(NEGATIVES) >= 12
+
+
+def test_an_email_address_is_not_also_a_phone_number():
+    assert find_phones("+4930123456@example.com, 5551234567@example.org") == []
+
+
+# --- the repository itself ---------------------------------------------------------------------------
+
+
+def test_repository_research_and_quotes_hold_no_personal_data():
+    repo = Repository.open(ROOT)
+    assert _scan(repo) == []
+    for path in sorted(repo.personas_dir.glob("*.yaml")):
+        doc, _ = load(path, repo.display(path))
+        assert doc is not None
+        assert scan_quotes(doc) == []
+    assert not [f for f in check(repo, (), TODAY).findings if f.code.startswith("privacy.")]
+
+
+# --- research ----------------------------------------------------------------------------------------
+
+
+def _edit_survey(root: Path, comments: dict[int, str]) -> None:
+    """Set free_text_comment of the given data rows (1 = first answer) in the copy's survey."""
+    path = root / "research" / "survey-2026.csv"
+    with path.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.reader(handle))
+    column = rows[0].index("free_text_comment")
+    for row, comment in comments.items():
+        rows[row][column] = comment
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle, lineterminator="\n").writerows(rows)
+
+
+def test_cli_fails_on_emails_and_a_phone_number_in_survey_comments(repo_copy: Path):
+    _edit_survey(
+        repo_copy,
+        {
+            5: "Mail me at jane.doe@example.org about the beta.",
+            9: "ops-team@northwind-customer.example is our shared inbox",
+            12: "Call me on +44 20 7946 0958, any time.",
+        },
+    )
+    result = CliRunner().invoke(main, ["check", "--root", str(repo_copy), "--today", "2026-11-28"])
+    assert result.exit_code == 1, result.output
+    assert "jane.doe@example.org" not in result.output
+    assert "7946 0958" not in result.output
+    assert "j***@example.org" in result.output
+    assert "research/survey-2026.csv:6:23: error: free_text_comment: e-mail address" in result.output
+
+    findings = [
+        f for f in check(Repository.open(repo_copy), (), TODAY).findings if f.code.startswith("privacy.")
+    ]
+    got = [(f.file, f.line, f.column, f.path, f.code) for f in findings]
+    assert got == [
+        ("research/survey-2026.csv", 6, 23, "free_text_comment", "privacy.email"),
+        ("research/survey-2026.csv", 10, 23, "free_text_comment", "privacy.email"),
+        ("research/survey-2026.csv", 13, 23, "free_text_comment", "privacy.phone"),
+    ]
+    assert findings[0].message == (
+        "e-mail address (j***@example.org) in column 'free_text_comment' (row 6), "
+        "which is not declared as personal data"
+    )
+    assert "o***@northwind-customer.example" in findings[1].message
+    assert findings[2].message.startswith("phone number (+** ** **** **58) in column 'free_text_comment'")
+    assert all("declare the column as personal in research/manifest.yaml" in f.hint for f in findings)
+
+
+def test_personal_columns_are_not_scanned_in_either_form(tmp_path: Path):
+    repo = _repo(tmp_path, _source("contacts.csv", CONTACT_COLUMNS), {})
+    shutil.copy(DATA / "contacts.csv", repo.research_dir / "contacts.csv")
+    assert _scan(repo) == []
+
+
+def test_a_column_that_is_not_personal_is_scanned(tmp_path: Path):
+    columns = CONTACT_COLUMNS.replace("contact: personal", "contact: text").replace(
+        "role: personal", "role: text"
+    )
+    repo = _repo(tmp_path, _source("contacts.csv", columns), {})
+    shutil.copy(DATA / "contacts.csv", repo.research_dir / "contacts.csv")
+    got = [(f.line, f.column, f.path, f.code) for f in _scan(repo)]
+    assert got == [
+        (2, 2, "contact", "privacy.email"),
+        (2, 3, "phone", "privacy.phone"),
+        (3, 2, "contact", "privacy.email"),
+        (3, 3, "phone", "privacy.phone"),
+        (4, 2, "contact", "privacy.email"),
+        (4, 3, "phone", "privacy.phone"),
+    ]
+
+
+def test_undeclared_columns_are_scanned(tmp_path: Path):
+    repo = _repo(tmp_path, _source("contacts.csv", "      id: key\n      contact: personal\n"), {})
+    shutil.copy(DATA / "contacts.csv", repo.research_dir / "contacts.csv")
+    assert {(f.path, f.code) for f in _scan(repo)} == {("phone", "privacy.phone")}
+
+
+def test_line_numbers_count_quoted_multi_line_cells(tmp_path: Path):
+    columns = "      id: key\n      comment: text\n      email: personal\n"
+    repo = _repo(tmp_path, _source("multiline.csv", columns), {})
+    shutil.copy(DATA / "multiline.csv", repo.research_dir / "multiline.csv")
+    (finding,) = _scan(repo)
+    assert (finding.file, finding.line, finding.column, finding.path) == (
+        "research/multiline.csv",
+        5,
+        2,
+        "comment",
+    )
+    assert "(row 3)" in finding.message
+    assert "j***@example.net" in finding.message and "jo.bloggs" not in finding.message
+
+
+def test_flood_control_three_findings_and_a_summary(tmp_path: Path):
+    rows = "".join(f"R{i:03},person{i}@example.com\n" for i in range(1, 101))
+    repo = _repo(
+        tmp_path, _source("flood.csv", "      id: key\n      note: text\n"), {"flood.csv": "id,note\n" + rows}
+    )
+    findings = _scan(repo)
+    assert len(findings) == MAX_PER_COLUMN + 1
+    assert [f.line for f in findings] == [2, 3, 4, 5]
+    assert findings[-1].message == "... and 97 more rows with an e-mail address in this column"
+    assert {f.code for f in findings} == {"privacy.email"}
+    assert "(p***@example.com)" in findings[0].message
+    assert not any(f"person{i}@" in f.message for f in findings for i in range(1, 4))
+
+
+def test_delimiter_and_byte_order_mark(tmp_path: Path):
+    content = "\ufeffid;note\nR1;call +1-202-555-0143\n".encode()
+    repo = _repo(
+        tmp_path,
+        _source("semi.csv", "      id: key\n      note: text\n", '    delimiter: ";"\n'),
+        {"semi.csv": content},
+    )
+    (finding,) = _scan(repo)
+    assert (finding.line, finding.column, finding.path, finding.code) == (2, 2, "note", "privacy.phone")
+
+
+def test_declared_encoding_is_used(tmp_path: Path):
+    content = "id,note\nR1,Grüße an jürgen@example.de\n".encode("latin-1")
+    sources = _source("latin.csv", "      id: key\n      note: text\n", "    encoding: latin-1\n")
+    repo = _repo(tmp_path, sources, {"latin.csv": content})
+    assert [f.code for f in _scan(repo)] == ["privacy.email"]
+
+
+def test_wrong_encoding_does_not_crash(tmp_path: Path):
+    content = "id,note\nR1,Grüße an jürgen@example.de\n".encode("utf-16")
+    repo = _repo(tmp_path, _source("utf16.csv", "      id: key\n      note: text\n"), {"utf16.csv": content})
+    assert _scan(repo) == []
+
+
+def test_missing_research_file_is_skipped(tmp_path: Path):
+    repo = _repo(tmp_path, _source("absent.csv", "      id: key\n"), {})
+    manifest, _ = load_manifest(repo)
+    assert scan_research(repo, manifest) == []
+
+
+# --- quotes ------------------------------------------------------------------------------------------
+
+
+def test_quotes_with_a_phone_number_or_an_email_address(tmp_path: Path):
+    path = DATA / "quotes.yaml"
+    doc, findings = load(path, "personas/quotes.yaml")
+    assert doc is not None and findings == []
+    lines = path.read_text(encoding="utf-8").splitlines()
+    phone_line = next(i for i, line in enumerate(lines, 1) if "7946" in line)
+    email_line = next(i for i, line in enumerate(lines, 1) if "pat@" in line)
+    got = [(f.line, f.path, f.code) for f in scan_quotes(doc)]
+    assert got == [
+        (phone_line - 1, "spec.quotes[1].text", "privacy.quote-phone"),  # the block scalar starts at '>-'
+        (email_line, "spec.quotes[2].respondent", "privacy.quote-email"),
+    ]
+    messages = " ".join(f.message for f in scan_quotes(doc))
+    assert "7946" not in messages and "pat@" not in messages
+    assert "quotes must never identify a participant: remove the phone number" in scan_quotes(doc)[0].hint
+
+
+def test_cli_fails_on_a_phone_number_in_a_persona_quote(repo_copy: Path):
+    path = repo_copy / "personas" / "platform-lead-priya.yaml"
+    text = path.read_text(encoding="utf-8")
+    old = "I need one paved road that teams actually want to use."
+    assert old in text
+    path.write_text(text.replace(old, old + " Call me: (555) 123-4567."), encoding="utf-8")
+    line = next(i for i, ln in enumerate(text.splitlines(), 1) if old in ln)
+    result = CliRunner().invoke(main, ["check", "--root", str(repo_copy), "--today", "2026-11-28"])
+    assert result.exit_code == 1, result.output
+    assert (
+        f"personas/platform-lead-priya.yaml:{line}:13: error: spec.quotes[0].text: phone number"
+        in result.output
+    )
+    assert "123-4567" not in result.output
+
+
+# --- staying light -----------------------------------------------------------------------------------
+
+
+def test_the_guard_does_not_import_pandas():
+    code = (
+        "import sys\nfrom pathlib import Path\n"
+        "from generator.check import check\nfrom generator.repository import Repository\n"
+        "check(Repository.open(Path(sys.argv[1])))\n"
+        "print(sorted(m for m in ('pandas', 'numpy', 'sklearn') if m in sys.modules))\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code, str(ROOT)], capture_output=True, text=True, timeout=60)
+    assert proc.stdout.strip() == "[]", proc.stderr
