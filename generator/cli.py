@@ -48,6 +48,41 @@ def _today(ctx: click.Context, param: click.Parameter, value: str | None) -> dat
     return day
 
 
+class _Steps:
+    """A progress bar over named steps on a terminal; silent otherwise."""
+
+    def __init__(self, total: int, label: str) -> None:
+        self.bar = click.progressbar(length=total, label=label, file=sys.stderr) if sys.stderr.isatty() else None
+
+    def __enter__(self):
+        if self.bar is None:
+            return lambda name: None
+        self.bar.__enter__()
+        return self
+
+    def __call__(self, name: str) -> None:
+        self.bar.label = name
+        self.bar.update(1)
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(*exc)
+
+
+def _progress(total: int, label: str) -> _Steps:
+    return _Steps(total, label)
+
+
+def _echo_findings(findings: list) -> None:
+    """Research findings on stderr, in the same form as `personas check`."""
+    if findings:
+        from generator.findings import CheckResult
+        from generator.report import text
+
+        result = CheckResult(findings=list(findings))
+        click.echo("\n".join(text(result).splitlines()[:-1]).rstrip(), err=True)
+
+
 root_option = click.option(
     "--root",
     type=click.Path(file_okay=False, exists=True, path_type=Path),
@@ -159,3 +194,73 @@ def render(root: Path | None, today: date, out: Path, links: str) -> None:
     pages = Renderer(build_catalog(repo, today), directory_urls=directory_urls).pages()
     written = write_pages(pages, out)
     click.echo(f"wrote {len(written)} pages to {out}")
+
+
+def segment_options(func):
+    """The options of a segmentation run, shared by `segment` and `suggest`."""
+    options = [
+        click.option("--k-min", type=click.IntRange(min=2), default=None, help="Fewest segments to consider (default: primary_min)."),
+        click.option("--k-max", type=click.IntRange(min=2), default=None, help="Most segments to consider (default: primary_max)."),
+        click.option("--method", type=click.Choice(["kmeans", "gmm"]), default="kmeans", help="k-means (default) or a Gaussian mixture."),
+        click.option("--seed", type=int, default=0, show_default=True, help="Random seed: the same seed gives the same segments."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def _options(repo, k_min: int | None, k_max: int | None, method: str, seed: int):
+    from generator.segment import SegmentOptions
+
+    options = SegmentOptions(k_min or repo.config.primary_min, k_max or repo.config.primary_max, method, seed)
+    if options.k_min > options.k_max:
+        raise click.UsageError(f"--k-min ({options.k_min}) is larger than --k-max ({options.k_max})")
+    return options
+
+
+@main.command()
+@root_option
+@today_option
+@segment_options
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", help="text: the Markdown report; json: everything.")
+def segment(root: Path | None, today: date, k_min: int | None, k_max: int | None, method: str, seed: int, fmt: str) -> None:
+    """Segment the research respondents and profile each segment; saves results under build/segments/."""
+    from generator.repository import Repository
+    from generator.segment import run
+
+    repo = Repository.open(root)
+    options = _options(repo, k_min, k_max, method, seed)
+    with _progress(6, "Segmenting") as step:
+        result, paths, findings = run(repo, today, options.k_min, options.k_max, options.method, options.seed, progress=step)
+    _echo_findings(findings)
+    if result is None:
+        sys.exit(1)
+    if fmt == "json":
+        click.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
+    else:
+        from generator.segment_report import markdown
+
+        click.echo(markdown(result))
+        click.echo(f"Saved {paths[0]} and {paths[1]}", err=True)
+
+
+@main.command()
+@root_option
+@today_option
+@segment_options
+@click.option("--apply", "apply_", is_flag=True, help="Write the data-derived fields into the persona files (atomically).")
+def suggest(root: Path | None, today: date, k_min: int | None, k_max: int | None, method: str, seed: int, apply_: bool) -> None:
+    """Match the latest segments to the personas and propose data-backed updates, as a PR description.
+
+    Without --apply nothing is written except draft personas under build/segments/candidates/.
+    """
+    from generator.proposals import markdown, propose
+    from generator.repository import Repository
+
+    repo = Repository.open(root)
+    with _progress(7, "Comparing") as step:
+        proposal = propose(repo, today, _options(repo, k_min, k_max, method, seed), apply=apply_, progress=step)
+    if proposal is None:
+        sys.exit(1)
+    _echo_findings(proposal.findings)
+    click.echo(markdown(proposal, applied=apply_))

@@ -43,7 +43,7 @@ class Persona:
     def from_data(cls, data: dict[str, Any], file: str, review_interval_months: int) -> Persona:
         """Build from a schema-valid persona document."""
         meta, spec = data["metadata"], data["spec"]
-        dates = review_dates(spec["review"], review_interval_months)
+        dates = review_dates(spec["review"], review_interval_months, spec["evidence"].get("drift"))
         if dates is None:  # pragma: no cover - the schema requires last_reviewed
             raise ValueError(f"{file}: no usable review date")
         messaging = {

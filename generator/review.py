@@ -23,6 +23,7 @@ class ReviewDates:
     review_by: date
     explicit: bool
     interval_months: int
+    drift: float | None = None  # set when research drift since the last review brought the date forward
 
     def status(self, today: date, due_soon_days: int) -> Status:
         if today > self.review_by:
@@ -49,8 +50,31 @@ def add_months(day: date, months: int) -> date:
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
-def review_dates(review: Any, default_interval: int) -> ReviewDates | None:
-    """Read `spec.review`; None when it gives no usable date (the schema reports why)."""
+DRIFT_REVIEW = 0.3  # drift score from which a persona is due for review
+DRIFT_GRACE_DAYS = 30  # days from detection to the review date drift sets
+
+
+def review_dates(review: Any, default_interval: int, drift: Any = None) -> ReviewDates | None:
+    """Read `spec.review` (and `spec.evidence.drift`); None when there is no usable date.
+
+    A significant research drift detected after the last review makes the persona due for review
+    within DRIFT_GRACE_DAYS of the detection, unless its regular date comes first.
+    """
+    dates = _regular(review, default_interval)
+    if dates is None or not isinstance(drift, dict):
+        return dates
+    score, detected = drift.get("score"), parse_date(drift.get("detected"))
+    if not isinstance(score, int | float) or score < DRIFT_REVIEW or detected is None:
+        return dates
+    if dates.last_reviewed is not None and dates.last_reviewed >= detected:
+        return dates  # reviewed since the drift was found
+    due = detected + timedelta(days=DRIFT_GRACE_DAYS)
+    if due >= dates.review_by:
+        return dates
+    return ReviewDates(dates.last_reviewed, due, dates.explicit, dates.interval_months, float(score))
+
+
+def _regular(review: Any, default_interval: int) -> ReviewDates | None:
     if not isinstance(review, dict):
         return None
     last = parse_date(review.get("last_reviewed"))

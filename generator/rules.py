@@ -89,7 +89,7 @@ def file_rules(doc: Document, path: Path, ctx: Context) -> list[Finding]:
 
 def _review_rule(doc: Document, ctx: Context) -> list[Finding]:
     review = get(doc.data, "spec", "review")
-    dates = review_dates(review, ctx.config.review_interval_months)
+    dates = review_dates(review, ctx.config.review_interval_months, get(doc.data, "spec", "evidence", "drift"))
     if dates is None:
         return []
     status = dates.status(ctx.today, ctx.config.due_soon_days)
@@ -99,6 +99,9 @@ def _review_rule(doc: Document, ctx: Context) -> list[Finding]:
         if dates.explicit
         else f"last reviewed {dates.last_reviewed.isoformat()}, every {dates.interval_months} months"
     )
+    if dates.drift is not None:
+        where = ("spec", "evidence", "drift")
+        basis = f"the research drifted away from this persona (drift score {dates.drift:.2f})"
     hint = "review it with its owner against current research, then set spec.review.last_reviewed to today"
     if status is Status.OVERDUE:
         days = (ctx.today - dates.review_by).days

@@ -1,0 +1,127 @@
+"""A clusterer that picks its own number of clusters, within the persona budget, by silhouette.
+
+`AutoKClusterer` follows scikit-learn's estimator contract (parameters in `__init__`, learned attributes
+ending in `_`, explicit `random_state`). It fits on a sample (all rows when there are fewer), scores every
+k in the range by silhouette on a sample, keeps the best, and assigns every row to its nearest centre.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClusterMixin
+from sklearn.cluster import KMeans
+from sklearn.metrics import adjusted_rand_score, silhouette_score
+from sklearn.mixture import GaussianMixture
+from sklearn.utils import check_random_state
+from sklearn.utils.validation import check_array, check_is_fitted, validate_data
+
+
+class AutoKClusterer(ClusterMixin, BaseEstimator):
+    """k-means (or a Gaussian mixture) with k chosen by silhouette within [k_min, k_max]."""
+
+    def __init__(
+        self,
+        k_min: int = 3,
+        k_max: int = 5,
+        method: str = "kmeans",
+        fit_sample: int = 50_000,
+        score_sample: int = 4_000,
+        n_init: int = 4,
+        random_state: int | None = 0,
+    ) -> None:
+        self.k_min = k_min
+        self.k_max = k_max
+        self.method = method
+        self.fit_sample = fit_sample
+        self.score_sample = score_sample
+        self.n_init = n_init
+        self.random_state = random_state
+
+    def _model(self, k: int, seed: int) -> KMeans | GaussianMixture:
+        if self.method == "kmeans":
+            return KMeans(n_clusters=k, n_init=self.n_init, random_state=seed)
+        if self.method == "gmm":
+            return GaussianMixture(n_components=k, covariance_type="diag", n_init=max(1, self.n_init // 2), random_state=seed)
+        raise ValueError(f"method must be 'kmeans' or 'gmm', not {self.method!r}")
+
+    def fit(self, X: np.ndarray, y: object = None) -> AutoKClusterer:
+        X = validate_data(self, X, dtype=[np.float64, np.float32])
+        rng = check_random_state(self.random_state)
+        n = X.shape[0]
+        k_max = min(self.k_max, n - 1)
+        k_min = min(self.k_min, k_max)
+        if k_min < 2:
+            raise ValueError(f"need at least 3 rows to cluster, got {n}")
+        fit_rows = rng.choice(n, self.fit_sample, replace=False) if n > self.fit_sample else np.arange(n)
+        score_rows = fit_rows if len(fit_rows) <= self.score_sample else rng.choice(fit_rows, self.score_sample, replace=False)
+        seed = int(rng.randint(np.iinfo(np.int32).max))
+        self.scores_: dict[int, float] = {}
+        best = None
+        for k in range(k_min, k_max + 1):
+            model = self._model(k, seed).fit(X[fit_rows])
+            labels = model.predict(X[score_rows])
+            score = float(silhouette_score(X[score_rows], labels)) if len(set(labels)) > 1 else -1.0
+            self.scores_[k] = score
+            if best is None or score > self.scores_[best[0]]:
+                best = (k, model)
+        self.n_clusters_, self.model_ = best
+        self.cluster_centers_ = self._centres(self.model_)
+        self.silhouette_ = self.scores_[self.n_clusters_]
+        self.fit_rows_ = fit_rows
+        self.score_rows_ = score_rows
+        self.labels_ = self.predict(X)
+        return self
+
+    @staticmethod
+    def _centres(model: KMeans | GaussianMixture) -> np.ndarray:
+        return model.cluster_centers_ if isinstance(model, KMeans) else model.means_
+
+    def predict(self, X: np.ndarray) -> np.ndarray:
+        check_is_fitted(self)
+        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
+        if isinstance(self.model_, GaussianMixture):
+            return self.model_.predict(X)
+        return nearest(X, self.cluster_centers_)
+
+    def fit_predict(self, X: np.ndarray, y: object = None, **kwargs: object) -> np.ndarray:
+        return self.fit(X).labels_
+
+    def stability(self, X: np.ndarray, n_resamples: int = 5) -> list[float]:
+        """Adjusted Rand index between the fitted labels and fits on bootstrap resamples of the fit rows."""
+        check_is_fitted(self)
+        X = check_array(X, dtype=[np.float64, np.float32])
+        rng = check_random_state(None if self.random_state is None else self.random_state + 1)
+        reference = self.predict(X[self.score_rows_])
+        out = []
+        for _ in range(n_resamples):
+            rows = rng.choice(self.fit_rows_, len(self.fit_rows_), replace=True)
+            model = self._model(self.n_clusters_, int(rng.randint(np.iinfo(np.int32).max))).fit(X[rows])
+            out.append(float(adjusted_rand_score(reference, model.predict(X[self.score_rows_]))))
+        return out
+
+
+def nearest(X: np.ndarray, centres: np.ndarray, chunk: int = 200_000) -> np.ndarray:
+    """Index of the nearest centre for every row, in chunks to bound memory."""
+    out = np.empty(X.shape[0], dtype=np.int64)
+    c_sq = (centres**2).sum(axis=1)
+    for start in range(0, X.shape[0], chunk):
+        block = X[start : start + chunk]
+        distances = c_sq[None, :] - 2.0 * block @ centres.T.astype(block.dtype)
+        out[start : start + chunk] = distances.argmin(axis=1)
+    return out
+
+
+def null_silhouette(X: np.ndarray, clusterer: AutoKClusterer, random_state: int = 0) -> float:
+    """Silhouette of the same clustering on data whose columns were shuffled independently.
+
+    Shuffling keeps every column's distribution but destroys how columns go together; real segments
+    live in those relations. A real silhouette not clearly above this one means there is no structure.
+    """
+    rng = np.random.default_rng(random_state)
+    rows = clusterer.score_rows_
+    sample = X[rows].copy()
+    for j in range(sample.shape[1]):
+        sample[:, j] = rng.permutation(sample[:, j])
+    model = clusterer._model(clusterer.n_clusters_, random_state).fit(sample)
+    labels = model.predict(sample)
+    return float(silhouette_score(sample, labels)) if len(set(labels)) > 1 else 0.0

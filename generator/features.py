@@ -1,0 +1,229 @@
+"""From research tables to a numeric feature matrix: one row per respondent, built by one factory.
+
+Sources are joined on their key: the survey gives one row per respondent, analytics are aggregated per
+key (mean of every numeric column and the number of rows). Categoricals and multi-selects are one-hot
+encoded, numerics scaled, ordinals and Likert answers used as ordered numbers and scaled. The encoders
+work from pandas category codes, which keeps a million rows fast, and follow scikit-learn's contract.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.compose import ColumnTransformer
+from sklearn.pipeline import Pipeline
+from sklearn.utils.validation import check_is_fitted
+
+from generator.research import Research
+
+FEATURE_ROLES = ("categorical", "multi-select", "ordinal", "likert", "numeric")
+
+
+@dataclass
+class FeatureTable:
+    """Respondents (index = key) with their feature columns, and each column's role."""
+
+    frame: pd.DataFrame
+    roles: dict[str, str] = field(default_factory=dict)
+    separators: dict[str, str] = field(default_factory=dict)
+    key: str = "respondent"
+    base: str = ""
+
+    def columns(self, *roles: str) -> list[str]:
+        return [c for c, r in self.roles.items() if r in roles]
+
+
+def build_table(research: Research) -> FeatureTable:
+    """Join the sources on their key into one row per respondent."""
+    surveys = research.by_kind("survey")
+    analytics = research.by_kind("analytics")
+    base_id = surveys[0] if surveys else (analytics[0] if analytics else None)
+    if base_id is None:
+        raise ValueError("no survey or analytics source could be read")
+    spec = research.specs[base_id]
+    base = research.frames[base_id]
+    key = spec.key
+    roles: dict[str, str] = {}
+    separators: dict[str, str] = {}
+    if key and key in base:
+        base = base.drop_duplicates(subset=key).set_index(key)
+    if spec.kind == "survey":
+        for name, column in spec.columns.items():
+            if column.role in FEATURE_ROLES and name in base:
+                roles[name] = column.role
+                separators[name] = column.separator
+        frame = base[list(roles)].copy()
+    else:
+        frame = pd.DataFrame(index=base.index.unique() if key else base.index)
+    for sid in analytics:
+        aspec = research.specs[sid]
+        if not (aspec.key and key) or aspec.key not in research.frames[sid]:
+            continue
+        numeric = [c for c in aspec.roles("numeric", "likert") if c in research.frames[sid]]
+        grouped = research.frames[sid].groupby(aspec.key, observed=True)
+        aggregate = grouped[numeric].mean().add_prefix(f"{sid}:avg_")
+        aggregate[f"{sid}:rows"] = grouped.size()
+        frame = frame.join(aggregate, how="left")
+        for name in aggregate.columns:
+            roles[name] = "numeric"
+    frame.index.name = key or "row"
+    return FeatureTable(frame, roles, separators, key or "row", base_id)
+
+
+class CategoryOneHot(TransformerMixin, BaseEstimator):
+    """One-hot encode categorical columns through pandas category codes; unseen values encode as zeros."""
+
+    def __init__(self, min_share: float = 0.0) -> None:
+        self.min_share = min_share
+
+    def fit(self, X: pd.DataFrame, y: object = None) -> CategoryOneHot:
+        X = pd.DataFrame(X)
+        self.categories_ = []
+        for name in X.columns:
+            column = _categorical(X[name])
+            counts = np.bincount(column.cat.codes[column.cat.codes >= 0], minlength=len(column.cat.categories))
+            shares = counts / max(len(column), 1)
+            self.categories_.append([str(c) for c, share in zip(column.cat.categories, shares, strict=True) if share > 0 and share >= self.min_share])
+        self.feature_names_in_ = np.asarray([str(c) for c in X.columns], dtype=object)
+        return self
+
+    def transform(self, X: pd.DataFrame) -> np.ndarray:
+        check_is_fitted(self)
+        X = pd.DataFrame(X)
+        blocks = []
+        for name, categories in zip(X.columns, self.categories_, strict=True):
+            codes = _categorical(X[name]).cat.set_categories(categories).cat.codes.to_numpy()
+            block = np.zeros((len(X), len(categories)), dtype=np.float32)
+            rows = np.flatnonzero(codes >= 0)
+            block[rows, codes[rows]] = 1.0
+            blocks.append(block)
+        return np.hstack(blocks) if blocks else np.zeros((len(X), 0), dtype=np.float32)
+
+    def get_feature_names_out(self, input_features: object = None) -> np.ndarray:
+        check_is_fitted(self)
+        return np.asarray([f"{n}={c}" for n, cats in zip(self.feature_names_in_, self.categories_, strict=True) for c in cats], dtype=object)
+
+
+def _categorical(column: pd.Series) -> pd.Series:
+    """The column as a categorical with string categories (cheap when it already is one)."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        if all(isinstance(c, str) for c in column.cat.categories[:5]):
+            return column
+        return column.cat.rename_categories([str(c) for c in column.cat.categories])
+    return column.astype("string").astype("category")
+
+
+def split_choices(column: pd.Series, separator: str) -> tuple[np.ndarray, np.ndarray]:
+    """(row index, choice) pairs of a multi-select column, computed in Arrow (fast on millions of rows)."""
+    values = pa.array(column.astype("string").to_numpy(dtype=object, na_value=None), type=pa.string())
+    lists = pc.split_pattern(values, separator)
+    flat = pc.utf8_trim_whitespace(pc.list_flatten(lists))
+    rows = pc.list_parent_indices(lists).to_numpy()
+    keep = pc.not_equal(flat, "").to_numpy(zero_copy_only=False)
+    return rows[keep], np.asarray(flat.to_numpy(zero_copy_only=False), dtype=object)[keep]
+
+
+def choice_shares(column: pd.Series, separator: str) -> pd.Series:
+    """Share of rows that picked each choice."""
+    rows, choices = split_choices(column, separator)
+    if not len(rows):
+        return pd.Series(dtype=float)
+    pairs = pd.DataFrame({"row": rows, "choice": choices}).drop_duplicates()
+    return pairs["choice"].value_counts() / max(len(column), 1)
+
+
+class MultiSelectOneHot(TransformerMixin, BaseEstimator):
+    """One indicator per choice of a multi-select column (choices joined by a separator)."""
+
+    def __init__(self, separator: str = ";", min_share: float = 0.0) -> None:
+        self.separator = separator
+        self.min_share = min_share
+
+    def fit(self, X: pd.DataFrame, y: object = None) -> MultiSelectOneHot:
+        X = pd.DataFrame(X)
+        self.choices_ = []
+        for name in X.columns:
+            shares = choice_shares(X[name], self.separator)
+            self.choices_.append(sorted(str(c) for c, share in shares.items() if share >= self.min_share))
+        self.feature_names_in_ = np.asarray([str(c) for c in X.columns], dtype=object)
+        return self
+
+    def transform(self, X: pd.DataFrame) -> np.ndarray:
+        check_is_fitted(self)
+        X = pd.DataFrame(X)
+        blocks = []
+        for name, choices in zip(X.columns, self.choices_, strict=True):
+            rows, picked = split_choices(X[name], self.separator)
+            index = pd.Index(choices).get_indexer(picked)
+            block = np.zeros((len(X), len(choices)), dtype=np.float32)
+            hit = index >= 0
+            block[rows[hit], index[hit]] = 1.0
+            blocks.append(block)
+        return np.hstack(blocks) if blocks else np.zeros((len(X), 0), dtype=np.float32)
+
+    def get_feature_names_out(self, input_features: object = None) -> np.ndarray:
+        check_is_fitted(self)
+        return np.asarray([f"{n} has {c}" for n, cs in zip(self.feature_names_in_, self.choices_, strict=True) for c in cs], dtype=object)
+
+
+class ScaledNumbers(TransformerMixin, BaseEstimator):
+    """Numbers (ordinal categories as their rank) with missing values set to the median, then standardised."""
+
+    def fit(self, X: pd.DataFrame, y: object = None) -> ScaledNumbers:
+        values = _numbers(pd.DataFrame(X))
+        self.median_ = np.nan_to_num(np.nanmedian(values, axis=0)) if len(values) else np.zeros(values.shape[1])
+        filled = np.where(np.isnan(values), self.median_, values)
+        self.mean_ = filled.mean(axis=0) if len(filled) else np.zeros(values.shape[1])
+        scale = filled.std(axis=0) if len(filled) else np.ones(values.shape[1])
+        self.scale_ = np.where(scale > 0, scale, 1.0)
+        self.feature_names_in_ = np.asarray([str(c) for c in pd.DataFrame(X).columns], dtype=object)
+        return self
+
+    def transform(self, X: pd.DataFrame) -> np.ndarray:
+        check_is_fitted(self)
+        values = _numbers(pd.DataFrame(X))
+        filled = np.where(np.isnan(values), self.median_, values)
+        return ((filled - self.mean_) / self.scale_).astype(np.float32)
+
+    def get_feature_names_out(self, input_features: object = None) -> np.ndarray:
+        check_is_fitted(self)
+        return self.feature_names_in_.copy()
+
+
+def _numbers(X: pd.DataFrame) -> np.ndarray:
+    columns = []
+    for name in X.columns:
+        column = X[name]
+        if isinstance(column.dtype, pd.CategoricalDtype):
+            codes = column.cat.codes.to_numpy(dtype=np.float64)
+            codes[codes < 0] = np.nan
+            columns.append(codes)
+        else:
+            columns.append(pd.to_numeric(column, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan))
+    return np.column_stack(columns) if columns else np.zeros((len(X), 0))
+
+
+def make_preprocessor(table: FeatureTable) -> ColumnTransformer:
+    """The one factory for the feature pipeline: every role gets its encoder."""
+    steps: list[tuple[str, object, list[str]]] = []
+    categorical = table.columns("categorical")
+    if categorical:
+        steps.append(("categorical", CategoryOneHot(min_share=0.01), categorical))
+    for name in table.columns("multi-select"):
+        steps.append((f"multi:{name}", MultiSelectOneHot(table.separators.get(name, ";"), min_share=0.01), [name]))
+    numeric = table.columns("numeric", "ordinal", "likert")
+    if numeric:
+        steps.append(("numeric", ScaledNumbers(), numeric))
+    if not steps:
+        raise ValueError("the research has no columns usable for segmentation (categorical, multi-select, ordinal, likert or numeric)")
+    return ColumnTransformer(steps, remainder="drop", sparse_threshold=0.0, n_jobs=None)
+
+
+def make_pipeline(table: FeatureTable, estimator: BaseEstimator) -> Pipeline:
+    """Preprocessing and a clustering estimator as one scikit-learn pipeline."""
+    return Pipeline([("features", make_preprocessor(table)), ("segments", estimator)])
