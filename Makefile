@@ -1,5 +1,5 @@
 # Two commands do all set-up on a fresh machine (see README):
-#   make site   - install, check the personas and build the persona website into build/site
+#   make site   - install, check the personas, segment the research and build the persona website into build/site
 #   make test   - install everything the tests need (incl. Debian's chromium) and run the whole suite
 PYTHON ?= python3
 VENV   ?= .venv
@@ -20,6 +20,7 @@ check: install
 	$(BIN)/personas check
 
 site: check
+	$(BIN)/personas segment > /dev/null
 	$(BIN)/mkdocs build
 	@echo
 	@echo "The persona site is in build/site/ (open build/site/index.html through any static file server)."

@@ -10,7 +10,8 @@ from typing import Any
 from generator.catalog import Catalog, build_catalog
 from generator.findings import Finding
 from generator.repository import Repository
-from generator.segment import RESULTS_DIR, SegmentOptions, fingerprint, load_saved
+from generator.results import RESULTS_DIR, fingerprint, load_saved
+from generator.segment import SegmentOptions
 from generator.suggest import SIGNIFICANT_DRIFT, PersonaReport, Suggestions, changes, suggest
 from generator.update import apply_changes, diff, write_atomic
 

@@ -29,7 +29,7 @@ from jinja2 import (
 from generator.catalog import Catalog
 from generator.errors import PersonaError
 from generator.persona import Persona
-from generator.research_summary import research_rows
+from generator.research_summary import bars, research_rows, segmentation_view
 from generator.schema_doc import schema_sections
 
 # Characters Python-Markdown (with attr_list and tables) gives meaning to anywhere in a line; a backslash
@@ -93,7 +93,8 @@ class Renderer:
             keep_trailing_newline=True,
             bytecode_cache=_bytecode_cache(),
         )
-        self.env.filters.update(md=md, md_paragraphs=md_paragraphs, html=html_text, fm=front_matter_text)
+        self.env.filters.update(md=md, md_paragraphs=md_paragraphs, html=html_text, fm=front_matter_text,
+                                zip_labels=_zip_labels, k_label=lambda item: (f"k = {item[0]}", float(item[1])))
         config = catalog.repo.config
         self.env.globals.update(
             catalog=catalog,
@@ -147,7 +148,10 @@ class Renderer:
             pages.append(Page(empathy, self._render("empathy.md.j2", empathy, p=persona), persona.file))
         pages.append(Page("compare.md", self._render("compare.md.j2", "compare.md")))
         pages.append(
-            Page("research.md", self._render("research.md.j2", "research.md", rows=research_rows(cat)))
+            Page(
+                "research.md",
+                self._render("research.md.j2", "research.md", rows=research_rows(cat), segmentation=segmentation_view(cat), bars=bars),
+            )
         )
         schema = json.loads(cat.repo.schema_path().read_text(encoding="utf-8"))
         pages.append(
@@ -185,6 +189,17 @@ def _page_url(path: str, directory_urls: bool) -> str:
     if stem == "index" or stem.endswith("/index"):
         return stem[: -len("index")]
     return stem + "/"
+
+
+def _zip_labels(shares: list[float], segments: list[dict[str, Any]], backs: dict[str, str], catalog: Catalog) -> list[tuple[str, float]]:
+    """Chart rows: 'S1 · Priya, the Platform Lead' and the segment's share."""
+    out = []
+    for share, segment in zip(shares, segments, strict=True):
+        persona = backs.get(segment["id"])
+        name = catalog.get(persona).name if persona else "no persona"
+        label = f"{segment['id']} · {name}"
+        out.append((label if len(label) <= 40 else label[:39] + "…", float(share)))
+    return out
 
 
 def _label(value: str) -> str:

@@ -7,8 +7,11 @@ from __future__ import annotations
 
 import csv
 from dataclasses import dataclass, field
+from typing import Any
 
 from generator.catalog import Catalog
+from generator.results import fingerprint, load_saved
+from generator.suggest import suggest
 
 
 @dataclass(frozen=True)
@@ -76,3 +79,37 @@ def _count(catalog: Catalog, file: str, spec: dict) -> tuple[int | None, int | N
     except (OSError, UnicodeDecodeError, csv.Error):
         return None, None
     return rows, (len(keys) if index is not None else None)
+
+
+@dataclass(frozen=True)
+class SegmentationView:
+    """The latest saved segmentation as the research page shows it."""
+
+    data: dict[str, Any]
+    current: bool  # made from the research as it is now
+    backs: dict[str, str]  # segment id -> persona id
+    coverage: float
+
+
+def segmentation_view(catalog: Catalog) -> SegmentationView | None:
+    """The saved segmentation with the persona each segment backs; None when there is none."""
+    saved = load_saved(catalog.repo.root)
+    if saved is None:
+        return None
+    current = saved.get("inputs") == fingerprint(catalog.repo, catalog.manifest)
+    try:
+        suggestions = suggest(catalog.personas, saved)
+    except (KeyError, TypeError, ValueError):
+        return None  # results from an older version: the page asks for a new run
+    backs = {r.match.segment: r.persona.id for r in suggestions.reports if r.match}
+    return SegmentationView(saved, current, backs, suggestions.coverage)
+
+
+def bars(items: list[tuple[str, float]], width: int = 320, unit: str = "%") -> dict[str, Any]:
+    """Geometry of a horizontal bar chart (values 0..1 for shares, any for scores)."""
+    top = max((v for _, v in items), default=1.0) or 1.0
+    rows = []
+    for index, (label, value) in enumerate(items):
+        rows.append({"label": label, "value": value, "y": index * 28, "w": max(2, round(width * value / top)),
+                     "text": f"{value:.0%}" if unit == "%" else f"{value:.2f}"})
+    return {"rows": rows, "height": len(items) * 28, "width": width}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -15,13 +14,12 @@ import pandas as pd
 
 from generator.cluster import AutoKClusterer, null_silhouette
 from generator.features import FeatureTable, build_table, choice_shares, make_preprocessor
-from generator.manifest import Manifest
 from generator.repository import Repository
 from generator.research import Research
+from generator.results import RESULTS_DIR, fingerprint, load_saved  # noqa: F401 - re-exported
 
 WEAK_SILHOUETTE_MARGIN = 0.05  # real silhouette must beat the shuffled-data silhouette by this much
 WEAK_STABILITY = 0.6  # mean adjusted Rand index across bootstrap refits
-RESULTS_DIR = Path("build") / "segments"
 
 Progress = Callable[[str], None]
 
@@ -84,18 +82,6 @@ class SegmentResult:
         for segment in data["segments"]:
             segment.pop("members")
         return data
-
-
-def fingerprint(repo: Repository, manifest: Manifest) -> str:
-    """Hash of the manifest and every research file: says whether saved results are still current."""
-    digest = hashlib.sha256(repo.manifest_path.read_bytes() if repo.manifest_path.is_file() else b"")
-    for sid in sorted(manifest.sources):
-        path = repo.research_dir / manifest.sources[sid].file
-        if path.is_file():
-            with path.open("rb") as handle:
-                for block in iter(lambda: handle.read(1 << 20), b""):
-                    digest.update(block)
-    return digest.hexdigest()[:16]
 
 
 def segment(research: Research, options: SegmentOptions, inputs: str = "", progress: Progress | None = None,
@@ -288,17 +274,6 @@ def save(result: SegmentResult, root: Path) -> tuple[Path, Path]:
     report = folder / "report.md"
     report.write_text(markdown(result), encoding="utf-8")
     return json_path, report
-
-
-def load_saved(root: Path) -> dict[str, Any] | None:
-    """The last saved segmentation, or None."""
-    path = root / RESULTS_DIR / "segments.json"
-    if not path.is_file():
-        return None
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except ValueError:
-        return None
 
 
 def run(repo: Repository, today: date, k_min: int | None, k_max: int | None, method: str, seed: int,

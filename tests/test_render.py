@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import json
+import shutil
 from datetime import date
 from pathlib import Path
 
@@ -50,8 +51,13 @@ def test_md_paragraphs_keep_paragraphs_but_escape_each():
 
 
 @pytest.fixture(scope="module")
-def pages() -> dict[str, str]:
-    catalog = build_catalog(Repository.open(ROOT), TODAY)
+def pages(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """Pages of a copy of the repository without saved segmentation results (they are machine-local)."""
+    root = tmp_path_factory.mktemp("repo")
+    for folder in ("personas", "research", "schema", "site"):
+        shutil.copytree(ROOT / folder, root / folder)
+    shutil.copy(ROOT / "pyproject.toml", root / "pyproject.toml")
+    catalog = build_catalog(Repository.open(root), TODAY)
     return {page.path: page.content for page in Renderer(catalog, directory_urls=True).pages()}
 
 
@@ -148,3 +154,20 @@ def test_optional_fields_may_be_absent(repo_copy: Path):
     assert (
         "respondent" not in pages["personas/minimal.md"].split("Month end is chaos.")[1].split("</figure>")[0]
     )
+
+
+def test_research_page_shows_the_latest_segmentation(repo_copy: Path):
+    from generator.segment import run
+
+    before = {p.path: p.content for p in Renderer(build_catalog(Repository.open(repo_copy), TODAY)).pages()}
+    assert "No segmentation yet" in before["research.md"]
+    run(Repository.open(repo_copy), TODAY, 3, 5, "kmeans", 0)
+    page = {p.path: p.content for p in Renderer(build_catalog(Repository.open(repo_copy), TODAY)).pages()}["research.md"]
+    assert "**4 segments**" in page
+    assert '<title id="pm-chart-shares">Share of respondents in each segment</title>' in page
+    assert "S1 · Priya, the Platform Lead" in page
+    assert "| S4 | 87 | 14% | [Carla, the Compliance Lead](personas/compliance-officer-carla.md) |" in page
+    (repo_copy / "research" / "survey-2026.csv").write_text(
+        (repo_copy / "research" / "survey-2026.csv").read_text().replace("Europe", "Europa", 1))
+    stale = {p.path: p.content for p in Renderer(build_catalog(Repository.open(repo_copy), TODAY)).pages()}["research.md"]
+    assert "Out of date" in stale

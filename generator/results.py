@@ -1,0 +1,40 @@
+"""Where segmentation results live (build/segments/, gitignored) and whether they are still current.
+
+Light on purpose: the site build reads results without importing pandas or scikit-learn.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+from generator.manifest import Manifest
+from generator.repository import Repository
+
+RESULTS_DIR = Path("build") / "segments"
+
+
+def fingerprint(repo: Repository, manifest: Manifest) -> str:
+    """Hash of the manifest and every research file: says whether saved results are still current."""
+    digest = hashlib.sha256(repo.manifest_path.read_bytes() if repo.manifest_path.is_file() else b"")
+    for sid in sorted(manifest.sources):
+        path = repo.research_dir / manifest.sources[sid].file
+        if path.is_file():
+            with path.open("rb") as handle:
+                for block in iter(lambda: handle.read(1 << 20), b""):
+                    digest.update(block)
+    return digest.hexdigest()[:16]
+
+
+def load_saved(root: Path) -> dict[str, Any] | None:
+    """The last saved segmentation, or None."""
+    path = root / RESULTS_DIR / "segments.json"
+    if not path.is_file():
+        return None
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except ValueError:
+        return None
+    return data if isinstance(data, dict) and isinstance(data.get("segments"), list) else None
