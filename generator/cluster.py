@@ -51,7 +51,7 @@ class AutoKClusterer(ClusterMixin, BaseEstimator):
         k_max = min(self.k_max, n - 1)
         k_min = min(self.k_min, k_max)
         if k_min < 2:
-            raise ValueError(f"need at least 3 rows to cluster, got {n}")
+            raise ValueError(f"need at least 3 rows to cluster, got n_samples = {n}")
         fit_rows = rng.choice(n, self.fit_sample, replace=False) if n > self.fit_sample else np.arange(n)
         score_rows = fit_rows if len(fit_rows) <= self.score_sample else rng.choice(fit_rows, self.score_sample, replace=False)
         seed = int(rng.randint(np.iinfo(np.int32).max))

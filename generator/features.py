@@ -58,6 +58,9 @@ def build_table(research: Research) -> FeatureTable:
                 roles[name] = column.role
                 separators[name] = column.separator
         frame = base[list(roles)].copy()
+        for name, role in roles.items():
+            if role == "multi-select" and not isinstance(frame[name].dtype, pd.CategoricalDtype):
+                frame[name] = frame[name].astype("category")  # few distinct combinations: split each once
     else:
         frame = pd.DataFrame(index=base.index.unique() if key else base.index)
     for sid in analytics:
@@ -85,7 +88,7 @@ class CategoryOneHot(TransformerMixin, BaseEstimator):
         X = pd.DataFrame(X)
         self.categories_ = []
         for name in X.columns:
-            column = _categorical(X[name])
+            column = as_categorical(X[name])
             counts = np.bincount(column.cat.codes[column.cat.codes >= 0], minlength=len(column.cat.categories))
             shares = counts / max(len(column), 1)
             self.categories_.append([str(c) for c, share in zip(column.cat.categories, shares, strict=True) if share > 0 and share >= self.min_share])
@@ -97,7 +100,7 @@ class CategoryOneHot(TransformerMixin, BaseEstimator):
         X = pd.DataFrame(X)
         blocks = []
         for name, categories in zip(X.columns, self.categories_, strict=True):
-            codes = _categorical(X[name]).cat.set_categories(categories).cat.codes.to_numpy()
+            codes = as_categorical(X[name]).cat.set_categories(categories).cat.codes.to_numpy()
             block = np.zeros((len(X), len(categories)), dtype=np.float32)
             rows = np.flatnonzero(codes >= 0)
             block[rows, codes[rows]] = 1.0
@@ -109,7 +112,7 @@ class CategoryOneHot(TransformerMixin, BaseEstimator):
         return np.asarray([f"{n}={c}" for n, cats in zip(self.feature_names_in_, self.categories_, strict=True) for c in cats], dtype=object)
 
 
-def _categorical(column: pd.Series) -> pd.Series:
+def as_categorical(column: pd.Series) -> pd.Series:
     """The column as a categorical with string categories (cheap when it already is one)."""
     if isinstance(column.dtype, pd.CategoricalDtype):
         if all(isinstance(c, str) for c in column.cat.categories[:5]):
@@ -118,23 +121,58 @@ def _categorical(column: pd.Series) -> pd.Series:
     return column.astype("string").astype("category")
 
 
-def split_choices(column: pd.Series, separator: str) -> tuple[np.ndarray, np.ndarray]:
-    """(row index, choice) pairs of a multi-select column, computed in Arrow (fast on millions of rows)."""
-    values = pa.array(column.astype("string").to_numpy(dtype=object, na_value=None), type=pa.string())
+def split_choices(column: pd.Series, separator: str) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """A multi-select column as (row index, choice code) pairs plus the choice names, computed in Arrow.
+
+    Nothing becomes a Python string per cell, which keeps millions of rows fast.
+    """
+    if not isinstance(column.dtype, pd.StringDtype):
+        column = column.astype("string")
+    values = pa.array(column.array)  # zero-copy from pandas' Arrow-backed strings
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
     lists = pc.split_pattern(values, separator)
     flat = pc.utf8_trim_whitespace(pc.list_flatten(lists))
     rows = pc.list_parent_indices(lists).to_numpy()
-    keep = pc.not_equal(flat, "").to_numpy(zero_copy_only=False)
-    return rows[keep], np.asarray(flat.to_numpy(zero_copy_only=False), dtype=object)[keep]
+    encoded = pc.dictionary_encode(flat).combine_chunks() if isinstance(flat, pa.ChunkedArray) else pc.dictionary_encode(flat)
+    codes = encoded.indices.to_numpy(zero_copy_only=False)
+    names = [str(name) for name in encoded.dictionary.to_pylist()]
+    keep = np.asarray([bool(name) for name in names], dtype=bool)[codes] if len(codes) else np.zeros(0, dtype=bool)
+    return rows[keep], codes[keep].astype(np.int64), names
+
+
+def choice_indicators(column: pd.Series, separator: str, choices: list[str]) -> np.ndarray:
+    """Rows x choices 0/1 matrix (a choice picked twice in one cell counts once).
+
+    A categorical column is split once per distinct combination of choices, then looked up by code.
+    """
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        combos = pd.Series([str(c) for c in column.cat.categories], dtype="string")
+        table = np.vstack([choice_indicators(combos, separator, choices), np.zeros((1, len(choices)), np.float32)])
+        codes = column.cat.codes.to_numpy()
+        return table[np.where(codes >= 0, codes, len(combos))]
+    rows, codes, names = split_choices(column, separator)
+    lookup = pd.Index(choices).get_indexer(names)
+    index = lookup[codes] if len(codes) else np.zeros(0, dtype=np.int64)
+    hit = index >= 0
+    block = np.zeros((len(column), len(choices)), dtype=np.float32)
+    block[rows[hit], index[hit]] = 1.0
+    return block
+
+
+def choice_names(column: pd.Series, separator: str) -> list[str]:
+    """Every choice that appears in a multi-select column."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        column = pd.Series([str(c) for c in column.cat.categories], dtype="string")
+    return sorted(set(split_choices(column, separator)[2]) - {""})
 
 
 def choice_shares(column: pd.Series, separator: str) -> pd.Series:
     """Share of rows that picked each choice."""
-    rows, choices = split_choices(column, separator)
-    if not len(rows):
+    names = choice_names(column, separator)
+    if not names or not len(column):
         return pd.Series(dtype=float)
-    pairs = pd.DataFrame({"row": rows, "choice": choices}).drop_duplicates()
-    return pairs["choice"].value_counts() / max(len(column), 1)
+    return pd.Series(choice_indicators(column, separator, names).mean(axis=0), index=names)
 
 
 class MultiSelectOneHot(TransformerMixin, BaseEstimator):
@@ -158,12 +196,7 @@ class MultiSelectOneHot(TransformerMixin, BaseEstimator):
         X = pd.DataFrame(X)
         blocks = []
         for name, choices in zip(X.columns, self.choices_, strict=True):
-            rows, picked = split_choices(X[name], self.separator)
-            index = pd.Index(choices).get_indexer(picked)
-            block = np.zeros((len(X), len(choices)), dtype=np.float32)
-            hit = index >= 0
-            block[rows[hit], index[hit]] = 1.0
-            blocks.append(block)
+            blocks.append(choice_indicators(X[name], self.separator, choices))
         return np.hstack(blocks) if blocks else np.zeros((len(X), 0), dtype=np.float32)
 
     def get_feature_names_out(self, input_features: object = None) -> np.ndarray:

@@ -26,6 +26,9 @@ from generator.repository import Repository
 NUMERIC_ROLES = ("numeric", "likert")
 MAX_PER_COLUMN = 3  # findings listed per column and problem before a summary line
 
+# the csv module refuses cells over 128 KiB by default; long interview notes are no error
+csv.field_size_limit(max(csv.field_size_limit(), 2**31 - 1))
+
 
 @dataclass(frozen=True)
 class ColumnSpec:
@@ -119,8 +122,9 @@ def read_source(path: Path, spec: SourceSpec, shown: str) -> tuple[pd.DataFrame 
     text, encoding, findings = _decode(raw, spec, shown)
     if text is None:
         return None, findings
+    text = text.removeprefix("\ufeff")  # a BOM left by a declared encoding (Excel's "CSV UTF-8")
     if not text.strip():
-        return None, [
+        return None, findings + [
             Finding(
                 shown,
                 1,
@@ -132,12 +136,15 @@ def read_source(path: Path, spec: SourceSpec, shown: str) -> tuple[pd.DataFrame 
             )
         ]
     delimiter = spec.delimiter or _sniff(text, spec)
-    header = next(csv.reader(io.StringIO(text.split("\n", 1)[0]), delimiter=delimiter), [])
+    raw_header = _first_record(text, delimiter)
+    header = [h.strip() for h in raw_header]
     findings += _header_findings(header, spec, shown)
     if any(f.is_error for f in findings):
         return None, findings
-    if encoding in ("utf-8", "utf-8-sig"):
-        frame = _fast_read(raw, spec, delimiter, header)
+    # an odd number of quotes may be a quoted cell that is never closed, which both readers would
+    # silently extend to the end of the file: only the slow path can tell
+    if encoding in ("utf-8", "utf-8-sig") and raw.count(b'"') % 2 == 0:
+        frame = _fast_read(raw, spec, delimiter, raw_header)
         if frame is not None:
             return frame, findings
     frame, problems = _slow_read(text, spec, delimiter, header, shown)
@@ -149,7 +156,7 @@ def _decode(raw: bytes, spec: SourceSpec, shown: str) -> tuple[str | None, str, 
         try:
             return raw.decode(spec.encoding), spec.encoding, []
         except UnicodeDecodeError as e:
-            line = raw[: e.start].count(b"\n") + 1
+            line = raw[: e.start].decode(spec.encoding, errors="replace").count("\n") + 1
             return (
                 None,
                 spec.encoding,
@@ -165,36 +172,56 @@ def _decode(raw: bytes, spec: SourceSpec, shown: str) -> tuple[str | None, str, 
                     )
                 ],
             )
-    if raw.startswith(codecs.BOM_UTF8):
-        return raw[3:].decode("utf-8", errors="replace"), "utf-8-sig", []
     if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return raw.decode("utf-16"), "utf-16", []
+        try:
+            return raw.decode("utf-16"), "utf-16", []
+        except UnicodeDecodeError:
+            pass  # not UTF-16 after all: read as below
+    bom = raw.startswith(codecs.BOM_UTF8)
+    body = raw[3:] if bom else raw
     try:
-        return raw.decode("utf-8"), "utf-8", []
-    except UnicodeDecodeError:
+        return body.decode("utf-8"), "utf-8-sig" if bom else "utf-8", []
+    except UnicodeDecodeError as e:
         warning = Finding(
             shown,
-            0,
+            body[: e.start].count(b"\n") + 1,
             0,
             "",
-            "file is not UTF-8; read as Latin-1 (Windows-1252)",
+            f"file is not UTF-8 (byte 0x{body[e.start]:02x}); read as Latin-1 (Windows-1252)",
             "declare `encoding: latin-1` (or the right one) for this source in research/manifest.yaml",
             "research.encoding",
             Severity.WARNING,
         )
-        return raw.decode("cp1252", errors="replace"), "cp1252", [warning]
+        return body.decode("cp1252", errors="replace"), "cp1252", [warning]
 
 
 def _sniff(text: str, spec: SourceSpec) -> str:
     """The delimiter that splits the header into the declared columns; ',' when none does better."""
-    first = text.split("\n", 1)[0]
     best, score = ",", -1
     for candidate in (",", ";", "\t", "|"):
-        names = next(csv.reader([first], delimiter=candidate), [])
+        names = [n.strip() for n in _first_record(text, candidate)]
         hits = len(set(names) & set(spec.columns))
         if hits > score:
             best, score = candidate, hits
     return best
+
+
+def _first_record(text: str, delimiter: str) -> list[str]:
+    """The header row, quoted newlines and any line ending (\\n, \\r\\n, \\r) allowed; [] when unreadable.
+
+    Reads only as much of the text as the header needs (a second record has begun, or the text ends).
+    """
+    size = 1 << 16
+    while True:
+        try:
+            records = csv.reader(io.StringIO(text[:size], newline=""), delimiter=delimiter)
+            first = next(records, [])
+            if size >= len(text) or next(records, None) is not None:
+                return first
+        except csv.Error:
+            if size >= len(text):
+                return []
+        size *= 4
 
 
 def _header_findings(header: list[str], spec: SourceSpec, shown: str) -> list[Finding]:
@@ -202,13 +229,17 @@ def _header_findings(header: list[str], spec: SourceSpec, shown: str) -> list[Fi
     names = [h.strip() for h in header]
     for index, name in enumerate(names, start=1):
         if name not in spec.columns:
+            # binary junk read as a header must not flood the terminal with control characters
+            label = name
+            if not name.isprintable() or len(name) > 60:
+                label = repr(name[:60])[1:-1] + ("..." if len(name) > 60 else "")
             findings.append(
                 Finding(
                     shown,
                     1,
                     index,
-                    name,
-                    f"column '{name}' is not declared in research/manifest.yaml",
+                    label,
+                    f"column '{label}' is not declared in research/manifest.yaml",
                     f"declare its role under sources[{spec.id}].columns (use `ignored` to skip it, "
                     "`personal` for names, e-mails and phone numbers)",
                     "research.unknown-column",
@@ -227,19 +258,20 @@ def _header_findings(header: list[str], spec: SourceSpec, shown: str) -> list[Fi
                     "research.missing-column",
                 )
             )
-    if len(set(names)) != len(names):
-        dupes = sorted({n for n in names if names.count(n) > 1})
-        findings.append(
-            Finding(
-                shown,
-                1,
-                0,
-                "",
-                f"duplicate column names: {', '.join(dupes)}",
-                "give every column its own name",
-                "research.duplicate-column",
+    for index, name in enumerate(names, start=1):
+        if name in names[: index - 1]:
+            findings.append(
+                Finding(
+                    shown,
+                    1,
+                    index,
+                    name,
+                    f"column '{name}' appears more than once in the header (first as column "
+                    f"{names.index(name) + 1})",
+                    "give every column its own name",
+                    "research.duplicate-column",
+                )
             )
-        )
     return findings
 
 
@@ -258,15 +290,20 @@ def _wanted(spec: SourceSpec, header: list[str]) -> list[str]:
 
 
 def _fast_read(raw: bytes, spec: SourceSpec, delimiter: str, header: list[str]) -> pd.DataFrame | None:
-    """Read with pyarrow; None when anything is off, so the slow path can say exactly what."""
-    wanted = _wanted(spec, header)
+    """Read with pyarrow; None when anything is off, so the slow path can say exactly what.
+
+    `header` holds the names as written in the file (pyarrow's column names), perhaps padded with spaces.
+    """
+    in_file = {name.strip(): name for name in header}
+    wanted = _wanted(spec, list(in_file))
     try:
         table = pacsv.read_csv(
             pa.py_buffer(raw),
             parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True),
             convert_options=pacsv.ConvertOptions(
-                column_types={name: _arrow_type(spec.columns[name]) for name in wanted},
-                include_columns=wanted,
+                column_types={in_file[name]: _arrow_type(spec.columns[name]) for name in wanted},
+                include_columns=[in_file[name] for name in wanted],
+                null_values=[""],  # like the slow path: "NA", "N/A", "null" are values, not gaps
                 strings_can_be_null=True,
                 quoted_strings_can_be_null=False,
             ),
@@ -275,6 +312,7 @@ def _fast_read(raw: bytes, spec: SourceSpec, delimiter: str, header: list[str]) 
         return None
     if table.num_rows == 0:
         return None
+    table = table.rename_columns(wanted)
     frame = table.to_pandas(types_mapper={pa.string(): pd.StringDtype()}.get, date_as_object=False)
     if _value_problems(frame, spec, np.arange(2, len(frame) + 2), "")[0]:
         return None
@@ -285,23 +323,27 @@ def _slow_read(
     text: str, spec: SourceSpec, delimiter: str, header: list[str], shown: str
 ) -> tuple[pd.DataFrame | None, list[Finding]]:
     findings: list[Finding] = []
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    # newline="": \r\n and a lone \r end lines too, as in pyarrow; a record is reported at its first line
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    line = 1
     try:
         next(reader)
         rows, lines, bad_lengths = [], [], []
+        line = reader.line_num + 1
         for record in reader:
+            line, start = reader.line_num + 1, line
             if not record or record == [""]:
                 continue
             if len(record) != len(header):
-                bad_lengths.append((reader.line_num, len(record)))
+                bad_lengths.append((start, len(record)))
                 continue
             rows.append(record)
-            lines.append(reader.line_num)
+            lines.append(start)
     except csv.Error as e:
         return None, [
             Finding(
                 shown,
-                reader.line_num,
+                line,
                 0,
                 "",
                 f"cannot parse CSV: {e}",
@@ -309,14 +351,29 @@ def _slow_read(
                 "research.csv",
             )
         ]
+    unclosed = _unclosed_quote(text, delimiter) if text.count('"') % 2 else None
+    if unclosed:
+        return None, [
+            Finding(
+                shown,
+                unclosed,
+                0,
+                "",
+                "a quoted cell that starts on this line is never closed: it runs to the end of the file",
+                'close the quote, or double a quote inside a quoted cell ("")',
+                "research.csv",
+            )
+        ]
     for line, count in bad_lengths[:MAX_PER_COLUMN]:
+        extra = count > len(header)
         findings.append(
             Finding(
                 shown,
                 line,
-                0,
-                "",
-                f"row has {count} fields; the header has {len(header)}",
+                len(header) + 1 if extra else count + 1,
+                "" if extra else header[count],
+                f"row has {count} fields; the header has {len(header)}"
+                + ("" if extra else f": '{header[count]}' and later columns are missing"),
                 f"check the delimiter ({delimiter!r}) and quoting on this line",
                 "research.row-length",
             )
@@ -356,6 +413,18 @@ def _slow_read(
     if any(f.is_error for f in findings):
         return None, findings
     return _finish(frame, spec), findings
+
+
+def _unclosed_quote(text: str, delimiter: str) -> int | None:
+    """First line of the record whose quoted cell runs to the end of the text, if there is one."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    line = 1
+    try:
+        for _ in reader:
+            line = reader.line_num + 1
+    except csv.Error as e:
+        return line if "unexpected end of data" in str(e) else None
+    return None
 
 
 def _value_problems(
@@ -409,6 +478,18 @@ def _value_problems(
         elif column.role == "key":
             bad = ~present
             what, hint = "has no key", "every row needs its respondent/account id"
+            if spec.kind == "survey" and name == spec.key:
+                findings += _cell_findings(
+                    shown,
+                    lines,
+                    present & values.duplicated(),
+                    values,
+                    col_index,
+                    name,
+                    "repeats the key of an earlier row",
+                    "a survey has one row per respondent: remove duplicate responses",
+                    "research.duplicate-key",
+                )
         if bad is not None:
             findings += _cell_findings(
                 shown, lines, bad, values, col_index, name, what, hint, f"research.{column.role}"
@@ -500,21 +581,4 @@ def _join_findings(research: Research, repo: Repository) -> list[Finding]:
                     "research.key-joins-nothing",
                 )
             )
-    for sid in research.by_kind("survey"):
-        key = research.specs[sid].key
-        if key and key in research.frames[sid]:
-            dupes = research.frames[sid][key].duplicated(keep=False)
-            if dupes.any():
-                first = research.frames[sid][key][dupes].iloc[0]
-                findings.append(
-                    Finding(
-                        repo.display(repo.research_dir / research.specs[sid].file),
-                        0,
-                        0,
-                        key,
-                        f"{int(dupes.sum())} survey rows share a {key} (e.g. {first!r})",
-                        "a survey has one row per respondent: remove duplicate responses",
-                        "research.duplicate-key",
-                    )
-                )
     return findings

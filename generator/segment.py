@@ -4,16 +4,24 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
+from threadpoolctl import threadpool_limits
 
 from generator.cluster import AutoKClusterer, null_silhouette
-from generator.features import FeatureTable, build_table, choice_shares, make_preprocessor
+from generator.features import (
+    FeatureTable,
+    as_categorical,
+    build_table,
+    choice_indicators,
+    choice_names,
+    make_preprocessor,
+)
 from generator.repository import Repository
 from generator.research import Research
 from generator.results import RESULTS_DIR, fingerprint, load_saved  # noqa: F401 - re-exported
@@ -32,8 +40,8 @@ class SegmentOptions:
     k_max: int = 5
     method: str = "kmeans"
     seed: int = 0
-    fit_sample: int = 50_000
-    score_sample: int = 4_000
+    fit_sample: int = 12_000  # rows the model is fitted on; every row is then assigned to its nearest segment
+    score_sample: int = 2_000  # rows silhouette and stability are computed on
     resamples: int = 5
 
 
@@ -51,7 +59,6 @@ class Segment:
     distributions: dict[str, dict[str, float]] = field(default_factory=dict)  # value shares per column
     quotes: list[dict[str, str]] = field(default_factory=list)
     interviewees: list[str] = field(default_factory=list)  # members who were interviewed
-    members: list[str] = field(default_factory=list, repr=False)
 
 
 @dataclass
@@ -71,47 +78,63 @@ class SegmentResult:
     warnings: list[str]
     segments: list[Segment]
     model: dict[str, Any] = field(default_factory=dict, repr=False)
+    keys: Any = field(default=None, repr=False)  # respondent keys, in the order of `labels`
+    labels: Any = field(default=None, repr=False)  # segment index of every respondent
 
     @property
     def stability_mean(self) -> float:
         return float(np.mean(self.stability)) if self.stability else 0.0
 
     def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
+        data = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in ("keys", "labels", "segments")}
+        data["segments"] = [asdict(s) for s in self.segments]
         data["scores"] = {str(k): v for k, v in self.scores.items()}
-        for segment in data["segments"]:
-            segment.pop("members")
         return data
 
 
 def segment(research: Research, options: SegmentOptions, inputs: str = "", progress: Progress | None = None,
             today: date | None = None) -> SegmentResult:
-    """Cluster the respondents, choose k, measure stability and profile every segment."""
-    step = progress or (lambda _: None)
+    """Cluster the respondents, choose k, measure stability and profile every segment.
+
+    The model is fitted on a sample of `fit_sample` rows (all rows when there are fewer); every row is
+    then assigned to its nearest segment in chunks, so time grows linearly and memory stays bounded.
+    """
+    # One BLAS/OpenMP thread: on small machines k-means and silhouette spend more time in contention
+    # between numpy's, scipy's and scikit-learn's thread pools than in computing (measured 10x slower).
+    with threadpool_limits(1):
+        return _segment(research, options, inputs, progress or (lambda _: None), today)
+
+
+def _segment(research: Research, options: SegmentOptions, inputs: str, step: Progress, today: date | None) -> SegmentResult:
     step("joining sources")
     table = build_table(research)
+    n = len(table.frame)
+    rng = np.random.default_rng(options.seed)
+    sample = np.sort(rng.choice(n, options.fit_sample, replace=False)) if n > options.fit_sample else np.arange(n)
     step("building features")
     pre = make_preprocessor(table)
-    X = pre.fit_transform(table.frame)
+    X_fit = pre.fit_transform(table.frame.iloc[sample]).astype(np.float64)
     step("choosing k")
     clusterer = AutoKClusterer(options.k_min, options.k_max, options.method, options.fit_sample,
-                               options.score_sample, random_state=options.seed).fit(X)
+                               options.score_sample, n_init=3, random_state=options.seed).fit(X_fit)
     step("checking stability")
-    stability = clusterer.stability(X, options.resamples)
-    null = null_silhouette(X, clusterer, options.seed)
+    stability = clusterer.stability(X_fit, options.resamples)
+    null = null_silhouette(X_fit, clusterer, options.seed)
     warnings = _warnings(clusterer, stability, null)
+    step("assigning every respondent")
+    raw = _assign(table, pre, clusterer, sample)
+    order = np.argsort(-np.bincount(raw, minlength=clusterer.n_clusters_), kind="stable")
+    rank = np.empty_like(order)
+    rank[order] = np.arange(len(order))
+    labels = rank[raw]
     step("profiling segments")
-    labels = clusterer.labels_
-    order = np.argsort(-np.bincount(labels, minlength=clusterer.n_clusters_), kind="stable")
-    rename = {int(old): new for new, old in enumerate(order)}
-    labels = np.vectorize(rename.get)(labels) if len(labels) else labels
     segments = _profiles(table, research, labels, clusterer.n_clusters_)
     return SegmentResult(
         created=(today or date.today()).isoformat(),
         inputs=inputs,
         options=asdict(options),
-        respondents=len(table.frame),
-        features=X.shape[1],
+        respondents=n,
+        features=X_fit.shape[1],
         k=clusterer.n_clusters_,
         scores=clusterer.scores_,
         null_silhouette=null,
@@ -120,7 +143,21 @@ def segment(research: Research, options: SegmentOptions, inputs: str = "", progr
         warnings=warnings,
         segments=segments,
         model=_model(pre, clusterer, order, table),
+        keys=table.frame.index.to_numpy(),
+        labels=labels,
     )
+
+
+def _assign(table: FeatureTable, pre: Any, clusterer: AutoKClusterer, sample: np.ndarray, chunk: int = 100_000) -> np.ndarray:
+    """Segment of every row: the fitted rows' labels, the rest transformed and assigned chunk by chunk."""
+    n = len(table.frame)
+    if len(sample) == n:
+        return clusterer.labels_
+    out = np.empty(n, dtype=np.int64)
+    for start in range(0, n, chunk):
+        block = pre.transform(table.frame.iloc[start : start + chunk]).astype(np.float64)
+        out[start : start + chunk] = clusterer.predict(block)
+    return out
 
 
 def _warnings(clusterer: AutoKClusterer, stability: list[float], null: float) -> list[str]:
@@ -142,65 +179,80 @@ def _warnings(clusterer: AutoKClusterer, stability: list[float], null: float) ->
 
 
 def _profiles(table: FeatureTable, research: Research, labels: np.ndarray, k: int) -> list[Segment]:
+    """Size, over-represented categories, numeric differences, usage and quotes of every segment.
+
+    Counting works on category codes and `np.bincount`, so a million rows take a fraction of a second.
+    """
     frame = table.frame
-    total = len(frame)
-    segments = []
-    categorical = table.columns("categorical", "ordinal")
+    n = len(frame)
+    sizes = np.bincount(labels, minlength=k)
+    segments = [Segment(f"S{i + 1}", int(sizes[i]), round(float(sizes[i] / n), 4) if n else 0.0) for i in range(k)]
+    for column in table.columns("categorical", "ordinal"):
+        values = as_categorical(frame[column])
+        categories = [str(c) for c in values.cat.categories]
+        codes = values.cat.codes.to_numpy()
+        ok = codes >= 0
+        counts = np.bincount(labels[ok] * len(categories) + codes[ok], minlength=k * len(categories)).reshape(k, -1)
+        _add_categories(segments, column, categories, counts, sizes, n)
+    one_hot = np.zeros((n, k), dtype=np.float32)
+    one_hot[np.arange(n), labels] = 1.0
+    for column in table.columns("multi-select"):
+        separator = table.separators.get(column, ";")
+        names = choice_names(frame[column], separator)
+        counts = one_hot.T @ choice_indicators(frame[column], separator, names)  # members who picked each choice
+        _add_categories(segments, column, names, counts, sizes, n, modes=False)
     numeric = [c for c in table.columns("numeric", "ordinal", "likert") if ":" not in c]
     behaviour = [c for c in table.columns("numeric") if ":" in c]
-    multi = table.columns("multi-select")
-    numbers = frame[numeric + behaviour].apply(_as_number)
-    overall_mean, overall_std = numbers.mean(), numbers.std(ddof=0).replace(0, 1.0)
-    overall_share = {c: frame[c].astype("string").value_counts(normalize=True) for c in categorical}
-    multi_share = {c: _choices(frame[c], table.separators.get(c, ";")) for c in multi}
-    for index in range(k):
-        mask = labels == index
-        members = frame.index[mask]
-        seg = Segment(f"S{index + 1}", int(mask.sum()), round(float(mask.mean()), 4) if total else 0.0)
-        for column in categorical:
-            inside = frame.loc[mask, column].astype("string").value_counts(normalize=True)
-            if len(inside):
-                seg.modes[column] = str(inside.index[0])
-                seg.distributions[column] = {str(v): round(float(x), 4) for v, x in inside.head(25).items() if x >= 0.01}
-            for value, share in inside.items():
-                base = float(overall_share[column].get(value, 0.0))
-                if share >= 0.25 and base > 0 and share / base >= 1.3:
-                    seg.categories.append({"column": column, "value": str(value), "share": round(float(share), 3),
-                                           "overall": round(base, 3), "lift": round(float(share / base), 2)})
-        for column in multi:
-            inside = _choices(frame.loc[mask, column], table.separators.get(column, ";"))
-            for value, share in inside.items():
-                base = float(multi_share[column].get(value, 0.0))
-                if share >= 0.25 and base > 0 and share / base >= 1.3:
-                    seg.categories.append({"column": column, "value": str(value), "share": round(float(share), 3),
-                                           "overall": round(base, 3), "lift": round(float(share / base), 2)})
+    for columns, attribute, threshold in ((numeric, "numbers", 0.3), (behaviour, "analytics", 0.0)):
+        for column in columns:
+            values = _as_number(frame[column]).to_numpy(dtype=np.float64, na_value=np.nan)
+            ok = ~np.isnan(values)
+            if not ok.any():
+                continue
+            mean, std = values[ok].mean(), values[ok].std() or 1.0
+            sums = np.bincount(labels[ok], weights=values[ok], minlength=k)
+            counts = np.bincount(labels[ok], minlength=k)
+            for i, seg in enumerate(segments):
+                if counts[i]:
+                    inside = sums[i] / counts[i]
+                    z = float((inside - mean) / std)
+                    if abs(z) >= threshold:
+                        getattr(seg, attribute).append({"column": column, "mean": _round(inside), "overall": _round(mean), "z": round(z, 2)})
+    membership = pd.Series(labels, index=frame.index)
+    interviewed = _interviewed(research)
+    for i, seg in enumerate(segments):
         seg.categories.sort(key=lambda c: (-c["lift"] * c["share"], c["column"], c["value"]))
         seg.categories = seg.categories[:8]
-        means = numbers[mask].mean()
-        for column in numeric:
-            z = float((means[column] - overall_mean[column]) / overall_std[column])
-            if abs(z) >= 0.3:
-                seg.numbers.append({"column": column, "mean": _round(means[column]), "overall": _round(overall_mean[column]), "z": round(z, 2)})
-        seg.numbers.sort(key=lambda n: -abs(n["z"]))
-        for column in behaviour:
-            z = float((means[column] - overall_mean[column]) / overall_std[column])
-            seg.analytics.append({"column": column, "mean": _round(means[column]), "overall": _round(overall_mean[column]), "z": round(z, 2)})
-        seg.analytics.sort(key=lambda n: -abs(n["z"]))
-        seg.members = [str(m) for m in members]
-        seg.quotes = _quotes(research, set(seg.members))
-        seg.interviewees = sorted(set(seg.members) & _interviewed(research))
-        segments.append(seg)
+        seg.numbers.sort(key=lambda x: -abs(x["z"]))
+        seg.analytics.sort(key=lambda x: -abs(x["z"]))
+        found = membership.reindex(sorted(interviewed))
+        seg.interviewees = sorted(str(key) for key, label in found.items() if label == i)
+        seg.quotes = _quotes(research, set(seg.interviewees))
     return segments
+
+
+def _add_categories(segments: list[Segment], column: str, categories: list[str], counts: np.ndarray,
+                    sizes: np.ndarray, n: int, *, modes: bool = True) -> None:
+    overall = counts.sum(axis=0) / max(n, 1)
+    for i, seg in enumerate(segments):
+        if not sizes[i]:
+            continue
+        shares = counts[i] / sizes[i]
+        ranked = np.argsort(-shares, kind="stable")
+        if modes and shares[ranked[0]] > 0:
+            seg.modes[column] = categories[ranked[0]]
+            seg.distributions[column] = {categories[j]: round(float(shares[j]), 4) for j in ranked[:25] if shares[j] >= 0.01}
+        for j in ranked:
+            share, base = float(shares[j]), float(overall[j])
+            if share >= 0.25 and base > 0 and share / base >= 1.3:
+                seg.categories.append({"column": column, "value": categories[j], "share": round(share, 3),
+                                       "overall": round(base, 3), "lift": round(share / base, 2)})
 
 
 def _as_number(column: pd.Series) -> pd.Series:
     if isinstance(column.dtype, pd.CategoricalDtype):
         return column.cat.codes.astype("float64").where(column.cat.codes >= 0)
     return pd.to_numeric(column, errors="coerce").astype("float64")
-
-
-def _choices(column: pd.Series, separator: str) -> pd.Series:
-    return choice_shares(column, separator)
 
 
 def _round(value: float) -> float:
@@ -269,8 +321,12 @@ def save(result: SegmentResult, root: Path) -> tuple[Path, Path]:
     folder.mkdir(parents=True, exist_ok=True)
     json_path = folder / "segments.json"
     json_path.write_text(json.dumps(result.to_dict(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    rows = [(m, s.id) for s in result.segments for m in s.members]
-    pd.DataFrame(rows, columns=["key", "segment"]).to_csv(folder / "assignments.csv", index=False)
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    ids = np.asarray([s.id for s in result.segments], dtype=object)
+    table = pa.table({"key": pa.array(result.keys.astype(str)), "segment": pa.array(ids[result.labels])})
+    pacsv.write_csv(table, folder / "assignments.csv")
     report = folder / "report.md"
     report.write_text(markdown(result), encoding="utf-8")
     return json_path, report
