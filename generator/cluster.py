@@ -90,7 +90,7 @@ class AutoKClusterer(ClusterMixin, BaseEstimator):
         """Adjusted Rand index between the fitted labels and fits on bootstrap resamples of the fit rows."""
         check_is_fitted(self)
         X = check_array(X, dtype=[np.float64, np.float32])
-        rng = check_random_state(None if self.random_state is None else self.random_state + 1)
+        rng = check_random_state(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
         reference = self.predict(X[self.score_rows_])
         out = []
         for _ in range(n_resamples):

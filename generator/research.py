@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from generator.findings import Finding, Severity
@@ -119,21 +120,23 @@ def load_research(
 def read_source(path: Path, spec: SourceSpec, shown: str) -> tuple[pd.DataFrame | None, list[Finding]]:
     """One CSV as a typed DataFrame, or the findings that say why not."""
     raw = path.read_bytes()
+    if _utf8_candidate(raw, spec):
+        head = raw[: 1 << 16].decode("utf-8", errors="replace").removeprefix("\ufeff")
+        if head.strip():
+            delimiter = spec.delimiter or _sniff(head, spec)
+            raw_header = _first_record(head, delimiter)
+            if not _header_findings([h.strip() for h in raw_header], spec, shown):
+                frame = _fast_read(raw, spec, delimiter, raw_header)
+                if frame is not None:
+                    return frame, []
+    # Something is off (or the file is not UTF-8): read it row by row to say exactly what and where.
     text, encoding, findings = _decode(raw, spec, shown)
     if text is None:
         return None, findings
     text = text.removeprefix("\ufeff")  # a BOM left by a declared encoding (Excel's "CSV UTF-8")
     if not text.strip():
         return None, findings + [
-            Finding(
-                shown,
-                1,
-                0,
-                "",
-                "research file is empty",
-                "export the data again with a header row",
-                "research.empty",
-            )
+            Finding(shown, 1, 0, "", "research file is empty", "export the data again with a header row", "research.empty")
         ]
     delimiter = spec.delimiter or _sniff(text, spec)
     raw_header = _first_record(text, delimiter)
@@ -141,14 +144,16 @@ def read_source(path: Path, spec: SourceSpec, shown: str) -> tuple[pd.DataFrame 
     findings += _header_findings(header, spec, shown)
     if any(f.is_error for f in findings):
         return None, findings
-    # an odd number of quotes may be a quoted cell that is never closed, which both readers would
-    # silently extend to the end of the file: only the slow path can tell
-    if encoding in ("utf-8", "utf-8-sig") and raw.count(b'"') % 2 == 0:
-        frame = _fast_read(raw, spec, delimiter, raw_header)
-        if frame is not None:
-            return frame, findings
     frame, problems = _slow_read(text, spec, delimiter, header, shown)
     return frame, findings + problems
+
+
+def _utf8_candidate(raw: bytes, spec: SourceSpec) -> bool:
+    """Whether the file may be read by the fast path (UTF-8, declared or not)."""
+    if spec.encoding not in (None, "utf-8", "utf-8-sig"):
+        return False
+    has_text = bool(raw[: 1 << 16].strip()) or bool(raw.strip())  # strip() copies: look at the start first
+    return has_text and not raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
 
 
 def _decode(raw: bytes, spec: SourceSpec, shown: str) -> tuple[str | None, str, list[Finding]]:
@@ -280,7 +285,7 @@ def _arrow_type(column: ColumnSpec) -> pa.DataType:
         return pa.float64()
     if column.role == "date":
         return pa.date32()
-    if column.role in ("categorical", "ordinal"):
+    if column.role in ("categorical", "ordinal", "multi-select"):
         return pa.dictionary(pa.int32(), pa.string())
     return pa.string()
 
@@ -293,13 +298,33 @@ def _fast_read(raw: bytes, spec: SourceSpec, delimiter: str, header: list[str]) 
     """Read with pyarrow; None when anything is off, so the slow path can say exactly what.
 
     `header` holds the names as written in the file (pyarrow's column names), perhaps padded with spaces.
+    Cells spanning lines are allowed only when every quote is closed: an unclosed quote would otherwise
+    swallow the rest of the file silently.
     """
+    if raw.count(b'"') % 2:
+        return None  # a quote is never closed: Arrow would accept it silently
     in_file = {name.strip(): name for name in header}
     wanted = _wanted(spec, list(in_file))
+    table = _arrow_read(raw, spec, delimiter, in_file, wanted, newlines_in_values=False)
+    if table is None:
+        table = _arrow_read(raw, spec, delimiter, in_file, wanted, newlines_in_values=True)
+    if table is None or table.num_rows == 0:
+        return None
+    table = table.rename_columns(wanted)
+    frame = table.to_pandas(types_mapper={pa.string(): pd.StringDtype("pyarrow"), pa.large_string(): pd.StringDtype("pyarrow")}.get,
+                            date_as_object=False)
+    if _typed_problems(frame, spec):
+        return None
+    return _finish(frame, spec)
+
+
+def _arrow_read(raw: bytes, spec: SourceSpec, delimiter: str, in_file: dict[str, str], wanted: list[str],
+                *, newlines_in_values: bool) -> pa.Table | None:
     try:
-        table = pacsv.read_csv(
+        return pacsv.read_csv(
             pa.py_buffer(raw),
-            parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True),
+            read_options=pacsv.ReadOptions(block_size=16 << 20),  # big cells fit in a block
+            parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=newlines_in_values),
             convert_options=pacsv.ConvertOptions(
                 column_types={in_file[name]: _arrow_type(spec.columns[name]) for name in wanted},
                 include_columns=[in_file[name] for name in wanted],
@@ -310,13 +335,34 @@ def _fast_read(raw: bytes, spec: SourceSpec, delimiter: str, header: list[str]) 
         )
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return None
-    if table.num_rows == 0:
-        return None
-    table = table.rename_columns(wanted)
-    frame = table.to_pandas(types_mapper={pa.string(): pd.StringDtype()}.get, date_as_object=False)
-    if _value_problems(frame, spec, np.arange(2, len(frame) + 2), "")[0]:
-        return None
-    return _finish(frame, spec)
+
+
+def _repeats(values: pd.Series) -> bool:
+    """Whether any value occurs twice (Arrow's hash count: several times faster than pandas on strings)."""
+    try:
+        array = pa.array(values.array)
+    except (pa.ArrowInvalid, TypeError):
+        return bool(values.duplicated().any())
+    return pc.count_distinct(array).as_py() != len(values)
+
+
+def _typed_problems(frame: pd.DataFrame, spec: SourceSpec) -> bool:
+    """Whether typed columns hold values their role forbids (cheap checks on Arrow's parsed types)."""
+    for name in frame.columns:
+        column = spec.columns[name]
+        values = frame[name]
+        if column.role == "likert" and column.scale:
+            numbers = values.to_numpy(dtype=np.float64, na_value=np.nan)
+            ok = ~np.isnan(numbers)
+            low, high = column.scale
+            if ((numbers[ok] < low) | (numbers[ok] > high) | (numbers[ok] % 1 != 0)).any():
+                return True
+        elif column.role == "ordinal" and column.levels and isinstance(values.dtype, pd.CategoricalDtype):
+            if set(map(str, values.cat.categories)) - set(column.levels):
+                return True
+        elif column.role == "key" and (values.isna().any() or (spec.kind == "survey" and name == spec.key and _repeats(values))):
+            return True
+    return False
 
 
 def _slow_read(
@@ -540,18 +586,26 @@ def _cell_findings(
 
 
 def _finish(frame: pd.DataFrame, spec: SourceSpec) -> pd.DataFrame:
-    """Final dtypes by role: categories for categoricals, ordered categories for ordinals."""
+    """Final dtypes by role: categories for categoricals and multi-selects, ordered categories for ordinals."""
     for name in frame.columns:
         column = spec.columns[name]
-        if column.role == "categorical":
-            frame[name] = frame[name].astype("string").astype("category")
+        values = frame[name]
+        if column.role in ("categorical", "multi-select"):
+            if not isinstance(values.dtype, pd.CategoricalDtype):
+                values = values.astype("string").astype("category")
+            frame[name] = values.cat.rename_categories([str(c) for c in values.cat.categories])
         elif column.role == "ordinal":
-            levels = list(column.levels) or sorted(frame[name].dropna().astype(str).unique())
-            frame[name] = pd.Categorical(frame[name].astype("string"), categories=levels, ordered=True)
-        elif column.role in ("key", "text", "multi-select"):
-            frame[name] = frame[name].astype("string")
-        elif column.role == "date":
-            frame[name] = pd.to_datetime(frame[name])
+            if isinstance(values.dtype, pd.CategoricalDtype):
+                values = values.cat.rename_categories([str(c) for c in values.cat.categories])
+            else:
+                values = values.astype("string").astype("category")
+            levels = list(column.levels) or sorted(str(c) for c in values.cat.categories)
+            frame[name] = values.cat.set_categories(levels, ordered=True)
+        elif column.role in ("key", "text"):
+            if not isinstance(values.dtype, pd.StringDtype):
+                frame[name] = values.astype("string")
+        elif column.role == "date" and not pd.api.types.is_datetime64_any_dtype(values):
+            frame[name] = pd.to_datetime(values)
     return frame
 
 

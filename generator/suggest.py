@@ -7,6 +7,7 @@ site build can show which segment backs which persona too.
 from __future__ import annotations
 
 import itertools
+import math
 import re
 from dataclasses import dataclass, field
 from datetime import date
@@ -101,8 +102,10 @@ def score(persona: Persona, segment: dict[str, Any]) -> Match:
 def assign(personas: list[Persona], segments: list[dict[str, Any]]) -> dict[str, Match]:
     """One-to-one assignment of personas to segments with the highest total score (exact search)."""
     table = {(p.id, s["id"]): score(p, s) for p in personas for s in segments}
-    best: tuple[float, tuple[tuple[str, str], ...]] = (-1.0, ())
     ids, seg_ids = [p.id for p in personas], [s["id"] for s in segments]
+    if math.perm(max(len(ids), len(seg_ids)), min(len(ids), len(seg_ids))) > 20_000:
+        return _hungarian(table, ids, seg_ids)
+    best: tuple[float, tuple[tuple[str, str], ...]] = (-1.0, ())
     small, large, flip = (seg_ids, ids, True) if len(seg_ids) <= len(ids) else (ids, seg_ids, False)
     for chosen in itertools.permutations(large, len(small)):
         pairs = tuple(((b, a) if flip else (a, b)) for a, b in zip(small, chosen, strict=True))
@@ -110,6 +113,17 @@ def assign(personas: list[Persona], segments: list[dict[str, Any]]) -> dict[str,
         if total > best[0]:
             best = (total, pairs)
     return {p: table[(p, s)] for p, s in best[1] if table[(p, s)].score >= MIN_MATCH}
+
+
+def _hungarian(table: dict[tuple[str, str], Match], ids: list[str], seg_ids: list[str]) -> dict[str, Match]:
+    """The same optimum for large tables, with scipy's assignment solver (imported only when needed)."""
+    import numpy as np
+    from scipy.optimize import linear_sum_assignment
+
+    gain = np.array([[table[(p, s)].score if table[(p, s)].score >= MIN_MATCH else 0.0 for s in seg_ids] for p in ids])
+    rows, cols = linear_sum_assignment(gain, maximize=True)
+    pairs = [(ids[r], seg_ids[c]) for r, c in zip(rows, cols, strict=True)]
+    return {p: table[(p, s)] for p, s in pairs if table[(p, s)].score >= MIN_MATCH}
 
 
 def suggest(personas: list[Persona], segmentation: dict[str, Any]) -> Suggestions:
@@ -175,5 +189,10 @@ def changes(report: PersonaReport, segmentation: dict[str, Any], today: date, la
             {"text": q["text"], "source": q["source"], "respondent": q["respondent"]} for q in report.new_quotes[:room]
         ]
     if report.significant:
-        out[("spec", "evidence", "drift")] = {"score": report.drift, "detected": today.isoformat(), "segment": report.match.segment}
+        detected = today.isoformat()
+        recorded = report.persona.evidence.get("drift") or {}
+        last = report.persona.review.last_reviewed
+        if recorded.get("detected") and (last is None or str(recorded["detected"]) > last.isoformat()):
+            detected = str(recorded["detected"])  # a lasting drift keeps the date it was first found
+        out[("spec", "evidence", "drift")] = {"score": report.drift, "detected": detected, "segment": report.match.segment}
     return out
