@@ -92,9 +92,10 @@ class AutoKClusterer(ClusterMixin, BaseEstimator):
         X = check_array(X, dtype=[np.float64, np.float32])
         rng = check_random_state(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
         reference = self.predict(X[self.score_rows_])
+        size = min(len(self.fit_rows_), 2 * self.score_sample)  # enough rows to tell stable from not
         out = []
         for _ in range(n_resamples):
-            rows = rng.choice(self.fit_rows_, len(self.fit_rows_), replace=True)
+            rows = rng.choice(self.fit_rows_, size, replace=True)
             model = self._model(self.n_clusters_, int(rng.randint(np.iinfo(np.int32).max))).fit(X[rows])
             out.append(float(adjusted_rand_score(reference, model.predict(X[self.score_rows_]))))
         return out

@@ -51,13 +51,13 @@ def build_table(research: Research) -> FeatureTable:
     roles: dict[str, str] = {}
     separators: dict[str, str] = {}
     if key and key in base:
-        base = base.drop_duplicates(subset=key).set_index(key)
+        base = base.set_index(key)  # survey keys are unique: loading rejects repeats
     if spec.kind == "survey":
         for name, column in spec.columns.items():
             if column.role in FEATURE_ROLES and name in base:
                 roles[name] = column.role
                 separators[name] = column.separator
-        frame = base[list(roles)].copy()
+        frame = base[list(roles)]
         for name, role in roles.items():
             if role == "multi-select" and not isinstance(frame[name].dtype, pd.CategoricalDtype):
                 frame[name] = frame[name].astype("category")  # few distinct combinations: split each once
@@ -110,6 +110,22 @@ class CategoryOneHot(TransformerMixin, BaseEstimator):
     def get_feature_names_out(self, input_features: object = None) -> np.ndarray:
         check_is_fitted(self)
         return np.asarray([f"{n}={c}" for n, cats in zip(self.feature_names_in_, self.categories_, strict=True) for c in cats], dtype=object)
+
+    def squared_distances(self, X: pd.DataFrame, centres: np.ndarray) -> np.ndarray:
+        """Squared distance of every row's encoding to every centre, without building the one-hot matrix."""
+        check_is_fitted(self)
+        X = pd.DataFrame(X)
+        out = np.zeros((len(X), centres.shape[0]), dtype=np.float64)
+        start = 0
+        for name, categories in zip(X.columns, self.categories_, strict=True):
+            block = centres[:, start : start + len(categories)]
+            start += len(categories)
+            # a row with category c is e_c: |e_c - b|^2 = |b|^2 - 2 b_c + 1; a missing value is 0: |b|^2
+            norms = (block**2).sum(axis=1)
+            lookup = np.vstack([norms[None, :] - 2 * block.T + 1.0, norms[None, :]])
+            codes = as_categorical(X[name]).cat.set_categories(categories).cat.codes.to_numpy()
+            out += lookup[np.where(codes >= 0, codes, len(categories))]
+        return out
 
 
 def as_categorical(column: pd.Series) -> pd.Series:
@@ -203,6 +219,23 @@ class MultiSelectOneHot(TransformerMixin, BaseEstimator):
         check_is_fitted(self)
         return np.asarray([f"{n} has {c}" for n, cs in zip(self.feature_names_in_, self.choices_, strict=True) for c in cs], dtype=object)
 
+    def squared_distances(self, X: pd.DataFrame, centres: np.ndarray) -> np.ndarray:
+        """Squared distances to the centres, computed once per distinct combination of choices."""
+        check_is_fitted(self)
+        X = pd.DataFrame(X)
+        out = np.zeros((len(X), centres.shape[0]), dtype=np.float64)
+        start = 0
+        for name, choices in zip(X.columns, self.choices_, strict=True):
+            block = centres[:, start : start + len(choices)]
+            start += len(choices)
+            column = X[name] if isinstance(X[name].dtype, pd.CategoricalDtype) else X[name].astype("string").astype("category")
+            combos = pd.Series([str(c) for c in column.cat.categories], dtype="string")
+            table = np.vstack([choice_indicators(combos, self.separator, choices), np.zeros((1, len(choices)), np.float32)])
+            lookup = ((table[:, None, :] - block[None, :, :]) ** 2).sum(axis=2)
+            codes = column.cat.codes.to_numpy()
+            out += lookup[np.where(codes >= 0, codes, len(combos))]
+        return out
+
 
 class ScaledNumbers(TransformerMixin, BaseEstimator):
     """Numbers (ordinal categories as their rank) with missing values set to the median, then standardised."""
@@ -227,6 +260,11 @@ class ScaledNumbers(TransformerMixin, BaseEstimator):
         check_is_fitted(self)
         return self.feature_names_in_.copy()
 
+    def squared_distances(self, X: pd.DataFrame, centres: np.ndarray) -> np.ndarray:
+        """Squared distances of the scaled numbers to the centres."""
+        Z = self.transform(X).astype(np.float64)
+        return (Z**2).sum(axis=1)[:, None] - 2 * Z @ centres.T + (centres**2).sum(axis=1)[None, :]
+
 
 def _numbers(X: pd.DataFrame) -> np.ndarray:
     columns = []
@@ -236,6 +274,8 @@ def _numbers(X: pd.DataFrame) -> np.ndarray:
             codes = column.cat.codes.to_numpy(dtype=np.float64)
             codes[codes < 0] = np.nan
             columns.append(codes)
+        elif pd.api.types.is_float_dtype(column.dtype) or pd.api.types.is_integer_dtype(column.dtype):
+            columns.append(column.to_numpy(dtype=np.float64, na_value=np.nan))
         else:
             columns.append(pd.to_numeric(column, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan))
     return np.column_stack(columns) if columns else np.zeros((len(X), 0))

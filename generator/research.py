@@ -343,7 +343,7 @@ def _repeats(values: pd.Series) -> bool:
         array = pa.array(values.array)
     except (pa.ArrowInvalid, TypeError):
         return bool(values.duplicated().any())
-    return pc.count_distinct(array).as_py() != len(values)
+    return len(pc.unique(array)) != len(values)
 
 
 def _typed_problems(frame: pd.DataFrame, spec: SourceSpec) -> bool:

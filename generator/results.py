@@ -14,6 +14,7 @@ from generator.manifest import Manifest
 from generator.repository import Repository
 
 RESULTS_DIR = Path("build") / "segments"
+LARGE_FILE = 32 * 1024 * 1024  # bytes; larger research files are fingerprinted by size and time
 
 
 def fingerprint(repo: Repository, manifest: Manifest) -> str:
@@ -21,10 +22,15 @@ def fingerprint(repo: Repository, manifest: Manifest) -> str:
     digest = hashlib.sha256(repo.manifest_path.read_bytes() if repo.manifest_path.is_file() else b"")
     for sid in sorted(manifest.sources):
         path = repo.research_dir / manifest.sources[sid].file
-        if path.is_file():
-            with path.open("rb") as handle:
-                for block in iter(lambda: handle.read(1 << 20), b""):
-                    digest.update(block)
+        if not path.is_file():
+            continue
+        stat = path.stat()
+        if stat.st_size > LARGE_FILE:  # like make: a big export is new when its size or time changed
+            digest.update(f"{sid}:{stat.st_size}:{stat.st_mtime_ns}".encode())
+            continue
+        with path.open("rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
     return digest.hexdigest()[:16]
 
 

@@ -143,7 +143,7 @@ def _segment(research: Research, options: SegmentOptions, inputs: str, step: Pro
         warnings=warnings,
         segments=segments,
         model=_model(pre, clusterer, order, table),
-        keys=table.frame.index.to_numpy(),
+        keys=table.frame.index,
         labels=labels,
     )
 
@@ -153,6 +153,13 @@ def _assign(table: FeatureTable, pre: Any, clusterer: AutoKClusterer, sample: np
     n = len(table.frame)
     if len(sample) == n:
         return clusterer.labels_
+    if clusterer.method == "kmeans":  # nearest centre, block by block, without building the feature matrix
+        distances = np.zeros((n, clusterer.n_clusters_), dtype=np.float64)
+        for name, transformer, columns in pre.transformers_:
+            if name != "remainder":
+                block = clusterer.cluster_centers_[:, pre.output_indices_[name]]
+                distances += transformer.squared_distances(table.frame[columns], block)
+        return distances.argmin(axis=1)
     out = np.empty(n, dtype=np.int64)
     for start in range(0, n, chunk):
         block = pre.transform(table.frame.iloc[start : start + chunk]).astype(np.float64)
@@ -324,9 +331,9 @@ def save(result: SegmentResult, root: Path) -> tuple[Path, Path]:
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
-    ids = np.asarray([s.id for s in result.segments], dtype=object)
-    table = pa.table({"key": pa.array(result.keys.astype(str)), "segment": pa.array(ids[result.labels])})
-    pacsv.write_csv(table, folder / "assignments.csv")
+    keys = result.keys.astype("string") if not isinstance(result.keys.dtype, pd.StringDtype) else result.keys
+    segment_ids = pa.array([s.id for s in result.segments]).take(pa.array(result.labels))
+    pacsv.write_csv(pa.table({"key": pa.array(keys.array), "segment": segment_ids}), folder / "assignments.csv")
     report = folder / "report.md"
     report.write_text(markdown(result), encoding="utf-8")
     return json_path, report
