@@ -13,13 +13,14 @@ repository rules (ids, primary budget, review dates, evidence) and checks the re
 from __future__ import annotations
 
 import argparse
-import platform
 import statistics
 import subprocess
 import sys
 import time
-from datetime import date
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from results import record  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -66,31 +67,13 @@ def main() -> int:
     ]
     print("\n".join(lines))
     if args.record:
-        _record(lines)
+        record(
+            "check",
+            "`personas check` vs `check-jsonschema` (issue 2)",
+            "python bench/check_speed.py --record",
+            lines,
+        )
     return 0
-
-
-def _record(lines: list[str]) -> None:
-    results = ROOT / "bench" / "RESULTS.md"
-    text = results.read_text(encoding="utf-8") if results.exists() else "# Benchmark results\n"
-    start, end = "<!-- check:start -->", "<!-- check:end -->"
-    machine = f"{platform.machine()}, {platform.python_implementation()} {platform.python_version()}"
-    block = "\n".join(
-        [
-            start,
-            "## `personas check` vs `check-jsonschema` (issue 2)",
-            "",
-            f"Measured {date.today().isoformat()} on {machine} with `python bench/check_speed.py --record`.",
-            "",
-            *lines,
-            end,
-        ]
-    )
-    if start in text:
-        text = text[: text.index(start)] + block + text[text.index(end) + len(end) :]
-    else:
-        text = text.rstrip("\n") + "\n\n" + block + "\n"
-    results.write_text(text, encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -20,19 +20,32 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import shutil
 import subprocess
 import sys
 import textwrap
-from datetime import date
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from results import record  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
 
-TOOLS = ["GitHub Actions", "GitLab CI", "Jenkins", "ArgoCD", "Terraform", "Kubernetes", "Docker",
-         "Datadog", "Grafana", "PagerDuty", "Sentry", "Snyk"]
+TOOLS = [
+    "GitHub Actions",
+    "GitLab CI",
+    "Jenkins",
+    "ArgoCD",
+    "Terraform",
+    "Kubernetes",
+    "Docker",
+    "Datadog",
+    "Grafana",
+    "PagerDuty",
+    "Sentry",
+    "Snyk",
+]
 MANIFEST = """\
 apiVersion: personamap/v1
 kind: ResearchManifest
@@ -84,18 +97,32 @@ def generate(rows: int, path: Path, seed: int = 7) -> None:
             out[idx] = np.asarray(options[s], dtype=object)[rng.choice(len(options[s]), len(idx), p=probs[s])]
         return out
 
-    roles = [["Head of Platform", "Platform Lead"], ["Engineering Manager", "Team Lead"],
-             ["Software Engineer", "Senior Engineer"], ["Compliance Lead", "CISO"]]
+    roles = [
+        ["Head of Platform", "Platform Lead"],
+        ["Engineering Manager", "Team Lead"],
+        ["Software Engineer", "Senior Engineer"],
+        ["Compliance Lead", "CISO"],
+    ]
     departments = [["Platform", "Infrastructure"], ["Engineering"], ["Engineering"], ["Security", "GRC"]]
     sizes = [["201-1000", "1001-5000"], ["51-200", "201-1000"], ["1-10", "11-50"], ["1001-5000", "5001+"]]
     even2, even1 = [0.6, 0.4], [1.0]
     industries = ["SaaS", "fintech", "e-commerce", "media", "banking", "healthcare"]
-    tool_p = np.array([[.5, .2, .3, .7, .8, .9, .6, .5, .7, .4, .2, .2], [.7, .3, .4, .1, .2, .3, .3, .8, .2, .8, .5, .1],
-                       [.9, .2, .1, .05, .1, .1, .8, .1, .1, .1, .6, .1], [.3, .3, .3, .1, .2, .3, .2, .4, .1, .2, .2, .8]])
+    tool_p = np.array(
+        [
+            [0.5, 0.2, 0.3, 0.7, 0.8, 0.9, 0.6, 0.5, 0.7, 0.4, 0.2, 0.2],
+            [0.7, 0.3, 0.4, 0.1, 0.2, 0.3, 0.3, 0.8, 0.2, 0.8, 0.5, 0.1],
+            [0.9, 0.2, 0.1, 0.05, 0.1, 0.1, 0.8, 0.1, 0.1, 0.1, 0.6, 0.1],
+            [0.3, 0.3, 0.3, 0.1, 0.2, 0.3, 0.2, 0.4, 0.1, 0.2, 0.2, 0.8],
+        ]
+    )
     chosen = rng.random((rows, len(TOOLS))) < tool_p[noisy]
-    tools = np.array([";".join(t for t, c in zip(TOOLS, row, strict=True) if c) for row in chosen[:100_000]], dtype=object)
+    tools = np.array(
+        [";".join(t for t, c in zip(TOOLS, row, strict=True) if c) for row in chosen[:100_000]], dtype=object
+    )
     tools = tools[np.arange(rows) % len(tools)] if rows > len(tools) else tools[:rows]
-    likert_means = np.array([[3, 2, 1.8, 3.5, 3], [1.8, 3.2, 2.9, 3.3, 3], [3.5, 1.9, 3.6, 4.2, 3], [3, 3, 3, 1.7, 3]])
+    likert_means = np.array(
+        [[3, 2, 1.8, 3.5, 3], [1.8, 3.2, 2.9, 3.3, 3], [3.5, 1.9, 3.6, 4.2, 3], [3, 3, 3, 1.7, 3]]
+    )
     data = {
         "respondent_id": [f"R{n:08d}" for n in range(rows)],
         "role": pick(roles, [even2, [0.7, 0.3], even2, even2]),
@@ -104,20 +131,34 @@ def generate(rows: int, path: Path, seed: int = 7) -> None:
         "industry": np.asarray(industries, dtype=object)[rng.choice(6, rows)],
         "region": np.asarray(["NA", "EU", "UK", "APAC", "LATAM"], dtype=object)[rng.choice(5, rows)],
         "buying_role": pick([["decision-maker"], ["budget-holder"], ["user"], ["influencer"]], [even1] * 4),
-        "top_goal": pick([["standardise"], ["predictable releases"], ["fast builds"], ["pass audits"]], [even1] * 4),
+        "top_goal": pick(
+            [["standardise"], ["predictable releases"], ["fast builds"], ["pass audits"]], [even1] * 4
+        ),
         "tools_used": tools,
     }
     for j, name in enumerate(["sat_reliability", "sat_speed", "sat_cost", "sat_compliance", "sat_support"]):
         data[name] = np.clip(np.rint(rng.normal(likert_means[noisy, j], 0.7)), 1, 5).astype(np.int8)
-    data["years_experience"] = np.clip(rng.normal(np.array([14, 11, 7, 12])[noisy], 3), 1, 40).round().astype(np.int16)
-    data["deploys_per_week"] = np.rint(np.exp(rng.normal(np.log(np.array([150, 35, 20, 40]))[noisy], 0.5))).astype(np.int32)
-    data["team_size"] = np.rint(np.exp(rng.normal(np.log(np.array([12, 8, 5, 6]))[noisy], 0.3))).astype(np.int16)
+    data["years_experience"] = (
+        np.clip(rng.normal(np.array([14, 11, 7, 12])[noisy], 3), 1, 40).round().astype(np.int16)
+    )
+    data["deploys_per_week"] = np.rint(
+        np.exp(rng.normal(np.log(np.array([150, 35, 20, 40]))[noisy], 0.5))
+    ).astype(np.int32)
+    data["team_size"] = np.rint(np.exp(rng.normal(np.log(np.array([12, 8, 5, 6]))[noisy], 0.3))).astype(
+        np.int16
+    )
     data["nps"] = np.clip(np.rint(rng.normal(np.array([7, 8, 9, 6])[noisy], 1.4)), 0, 10).astype(np.int8)
     days = rng.integers(0, 60, rows)
-    data["responded_on"] = (np.datetime64("2026-08-01") + days.astype("timedelta64[D]")).astype("datetime64[D]")
-    comments = np.asarray(["Builds are slow.", "Need cost per team.", "", "Audits take weeks.", "Rollbacks hurt."], dtype=object)
+    data["responded_on"] = (np.datetime64("2026-08-01") + days.astype("timedelta64[D]")).astype(
+        "datetime64[D]"
+    )
+    comments = np.asarray(
+        ["Builds are slow.", "Need cost per team.", "", "Audits take weeks.", "Rollbacks hurt."], dtype=object
+    )
     data["comment"] = comments[rng.choice(5, rows)]
-    data["email"] = np.asarray([f"r{n}@example.com" for n in range(min(rows, 1000))], dtype=object)[np.arange(rows) % min(rows, 1000)]
+    data["email"] = np.asarray([f"r{n}@example.com" for n in range(min(rows, 1000))], dtype=object)[
+        np.arange(rows) % min(rows, 1000)
+    ]
     path.parent.mkdir(parents=True, exist_ok=True)
     pacsv.write_csv(pa.table(data), path)
 
@@ -197,8 +238,13 @@ print(json.dumps({{"seconds": elapsed, "k": best[0], "silhouette": float(best[1]
 
 
 def measure(program: str) -> dict:
-    proc = subprocess.run([sys.executable, "-c", textwrap.dedent(program)], cwd=ROOT, capture_output=True, text=True,
-                          env={**os.environ, "PYTHONHASHSEED": "0"})
+    proc = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(program)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONHASHSEED": "0"},
+    )
     if proc.returncode != 0:
         raise SystemExit(proc.stderr)
     return json.loads(proc.stdout.strip().splitlines()[-1])
@@ -238,28 +284,21 @@ def main() -> int:
         for rows in (100_000, 1_000_000, 3_000_000):
             run = b if rows == args.rows else measure(OURS.format(repo=str(make_repo(rows))))
             per_row[rows] = run["seconds"] / rows * 1e6
-            lines.append(f"- scaling: {rows:,} rows in {run['seconds']:.2f} s ({per_row[rows]:.2f} µs/row, peak {run['peak_mb']:.0f} MB)")
+            lines.append(
+                f"- scaling: {rows:,} rows in {run['seconds']:.2f} s ({per_row[rows]:.2f} µs/row, peak {run['peak_mb']:.0f} MB)"
+            )
         spread = max(per_row.values()) / min(per_row.values())
         lines.append(f"- time per row varies by {spread:.2f}x from 100k to 3M rows (linear if close to 1)")
     print("\n".join(lines))
     if args.record:
-        _record(lines)
+        record(
+            "segment",
+            "`personas segment` on a million-row survey (issue 4)",
+            "python bench/segment_speed.py --scaling --record",
+            lines,
+            notes=("Timed parts exclude imports (each runs in a fresh process that imports first).",),
+        )
     return 0
-
-
-def _record(lines: list[str]) -> None:
-    results = ROOT / "bench" / "RESULTS.md"
-    text = results.read_text(encoding="utf-8") if results.exists() else "# Benchmark results\n"
-    start, end = "<!-- segment:start -->", "<!-- segment:end -->"
-    machine = f"{platform.machine()}, {platform.python_implementation()} {platform.python_version()}, {os.cpu_count()} cores"
-    block = "\n".join([start, "## `personas segment` on a million-row survey (issue 4)", "",
-                       f"Measured {date.today().isoformat()} on {machine} with `python bench/segment_speed.py --scaling --record`.",
-                       "Timed parts exclude imports (each runs in a fresh process that imports first).", "", *lines, end])
-    if start in text:
-        text = text[: text.index(start)] + block + text[text.index(end) + len(end):]
-    else:
-        text = text.rstrip("\n") + "\n\n" + block + "\n"
-    results.write_text(text, encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import shutil
 import socket
 import statistics
@@ -24,8 +23,10 @@ import sys
 import tempfile
 import time
 import urllib.request
-from datetime import date
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from results import record  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -186,31 +187,13 @@ def main() -> int:
     ]
     print("\n".join(lines))
     if args.record:
-        _record(lines)
+        record(
+            "site",
+            "Site build vs plain `mkdocs build` (issue 3)",
+            "python bench/site_speed.py --record",
+            lines,
+        )
     return 0
-
-
-def _record(lines: list[str]) -> None:
-    results = ROOT / "bench" / "RESULTS.md"
-    text = results.read_text(encoding="utf-8") if results.exists() else "# Benchmark results\n"
-    start, end = "<!-- site:start -->", "<!-- site:end -->"
-    machine = f"{platform.machine()}, {platform.python_implementation()} {platform.python_version()}, {os.cpu_count()} cores"
-    block = "\n".join(
-        [
-            start,
-            "## Site build vs plain `mkdocs build` (issue 3)",
-            "",
-            f"Measured {date.today().isoformat()} on {machine} with `python bench/site_speed.py --record`.",
-            "",
-            *lines,
-            end,
-        ]
-    )
-    if start in text:
-        text = text[: text.index(start)] + block + text[text.index(end) + len(end) :]
-    else:
-        text = text.rstrip("\n") + "\n\n" + block + "\n"
-    results.write_text(text, encoding="utf-8")
 
 
 if __name__ == "__main__":
