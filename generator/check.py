@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
+from generator.classify_rules import across_findings, persona_findings
 from generator.findings import CheckResult, Finding
 from generator.load import Document, load
 from generator.manifest import load_manifest
@@ -15,7 +16,7 @@ from generator.rules import Context, file_rules, repository_rules
 from generator.validate import validate
 
 
-def check(repo: Repository, paths: Sequence[Path] = (), today: date | None = None) -> CheckResult:
+def check(repo: Repository, paths: Sequence[Path] = (), today: date | None = None, *, scan_research_files: bool = True) -> CheckResult:
     """Check the repository's personas (or only `paths`) and return every finding at once.
 
     Repository-wide rules (unique ids, 3-5 primary personas) run only when the whole personas/ folder is
@@ -57,12 +58,14 @@ def check(repo: Repository, paths: Sequence[Path] = (), today: date | None = Non
             continue
         result.extend(validate(doc, schema))
         result.extend(file_rules(doc, path, ctx))
+        result.extend(persona_findings(doc))
         docs.append(doc)
-    if manifest.loaded:
+    if manifest.loaded and scan_research_files:
         result.extend(scan_research(repo, manifest))
     for doc in docs:
         result.extend(scan_quotes(doc))
     result.documents = docs
+    result.extend(across_findings(docs))
     if whole_repository:
         result.extend(repository_rules(docs, ctx, repo.display(repo.personas_dir)))
     return result

@@ -3,25 +3,25 @@
 from __future__ import annotations
 
 import difflib
+import hashlib
 import json
+import os
 import re
 from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
-
-from jsonschema import Draft202012Validator, FormatChecker
-from jsonschema.exceptions import ValidationError, best_match
+from typing import TYPE_CHECKING, Any
 
 from generator.errors import ConfigError
 from generator.findings import Finding
 from generator.load import Document, JsonPath, format_path
 from generator.review import parse_date
 
-_FORMATS = FormatChecker(formats=())
+if TYPE_CHECKING:
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import ValidationError
 
 
-@_FORMATS.checks("date")
 def _is_date(value: object) -> bool:
     return not isinstance(value, str) or parse_date(value) is not None
 
@@ -48,24 +48,59 @@ _PATTERNS = {
 
 
 @lru_cache(maxsize=8)
-def _validator(schema_path: str) -> Draft202012Validator:
+def _schema_text(schema_path: str) -> str:
     try:
-        schema = json.loads(Path(schema_path).read_text(encoding="utf-8"))
-    except (OSError, ValueError) as e:
+        return Path(schema_path).read_text(encoding="utf-8")
+    except OSError as e:
         raise ConfigError(f"{schema_path}: cannot read the JSON Schema: {e}") from e
-    return Draft202012Validator(schema, format_checker=_FORMATS)
+
+
+@lru_cache(maxsize=8)
+def _validator(schema_path: str) -> Draft202012Validator:
+    from jsonschema import (  # imported only when something must be validated
+        Draft202012Validator,
+        FormatChecker,
+    )
+
+    try:
+        schema = json.loads(_schema_text(schema_path))
+    except ValueError as e:
+        raise ConfigError(f"{schema_path}: the JSON Schema is not valid JSON: {e}") from e
+    formats = FormatChecker(formats=())
+    formats.checks("date")(_is_date)
+    return Draft202012Validator(schema, format_checker=formats)
+
+
+def _cache_dir() -> Path:
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "persona-map" / "valid"
 
 
 def validate(doc: Document, schema_path: Path) -> list[Finding]:
-    """All schema errors in `doc`, as findings sorted by line."""
+    """All schema errors in `doc`, as findings sorted by line.
+
+    A document that was valid against the very same schema text before is not validated again: the
+    result is remembered under ~/.cache/persona-map/ by a hash of both (like Python's .pyc files).
+    """
+    key = hashlib.sha256(f"{_schema_text(str(schema_path))}\0{doc.text}".encode()).hexdigest()[:32]
+    marker = _cache_dir() / key
+    if marker.exists():
+        return []
     validator = _validator(str(schema_path))
     findings: list[Finding] = []
     for error in validator.iter_errors(doc.data):
         findings.extend(_findings(doc, error, validator.schema))
+    if not findings:
+        try:
+            marker.parent.mkdir(parents=True, exist_ok=True)
+            marker.touch()
+        except OSError:
+            pass  # a read-only home only costs speed
     return sorted(findings)
 
 
 def _findings(doc: Document, error: ValidationError, root: dict[str, Any]) -> Iterator[Finding]:
+    from jsonschema.exceptions import best_match
+
     if error.context:  # oneOf/anyOf: the branch that came closest says the most
         error = best_match(error.context)
     path: JsonPath = tuple(error.absolute_path)
