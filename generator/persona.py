@@ -38,6 +38,7 @@ class Persona:
     quotes: list[dict[str, str]] = field(default_factory=list)
     empathy_map: dict[str, list[str]] = field(default_factory=dict)
     evidence: dict[str, Any] = field(default_factory=dict)
+    classification: dict[str, Any] = field(default_factory=dict)  # rules that route CRM contacts here
 
     @classmethod
     def from_data(cls, data: dict[str, Any], file: str, review_interval_months: int) -> Persona:
@@ -71,6 +72,7 @@ class Persona:
             quotes=[{"respondent": "", **quote} for quote in spec.get("quotes", [])],
             empathy_map=empathy,
             evidence=dict(spec["evidence"]),
+            classification=dict(spec.get("classification", {})),
             **{name: list(spec.get(name, [])) for name in TEXT_LISTS},
         )
 
@@ -105,6 +107,7 @@ class Persona:
             "quotes": self.quotes,
             "empathy_map": self.empathy_map,
             "evidence": self.evidence,
+            "classification": self.classification,
             "review": {
                 "last_reviewed": self.review.last_reviewed.isoformat() if self.review.last_reviewed else None,
                 "review_by": self.review.review_by.isoformat(),

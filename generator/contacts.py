@@ -1,0 +1,746 @@
+"""Contacts from a CRM export: read a CSV in chunks, map its columns, classify them, write them back safely.
+
+Every input column is read as text (never inferred) and written back untouched and in order, with
+`persona_id`, `persona_name`, `confidence` and `reason` added; in CSV every cell a spreadsheet would run
+as a formula is neutralised. Memory stays bounded: pyarrow parses the file block by block and
+`classify()` (generator/classify.py) sees `chunk_size` rows at a time, while one thread reads ahead and
+another writes behind.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import json
+import os
+import queue
+import re
+import tempfile
+import threading
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, BinaryIO, TypeVar
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+
+from generator.errors import PersonaError
+
+CANONICAL = ("title", "seniority", "department", "company_size", "industry")
+UNASSIGNED = "unassigned"
+ADDED = ("persona_id", "persona_name", "confidence", "reason")
+# Header names (lower case, letters and digits only) recognised without a mapping, best first:
+# HubSpot (`Job Title`, `Number of Employees`, `Job function`), Salesforce (`Title`, `NumberOfEmployees`,
+# `Seniority__c`) and the canonical names themselves.
+ALIASES = {
+    "title": ("jobtitle", "title", "position", "jobposition", "jobtitlec"),
+    "seniority": ("seniority", "seniorityc", "senioritylevel", "jobseniority", "hsseniority", "level"),
+    "department": ("department", "jobfunction", "function", "departmentc", "hsjobfunction", "team"),
+    "company_size": (
+        "companysize",
+        "numberofemployees",
+        "employees",
+        "employeecount",
+        "companysizec",
+        "numberofemployeesc",
+        "accountnumberofemployees",
+        "companyemployees",
+        "size",
+    ),
+    "industry": ("industry", "accountindustry", "industryc", "companyindustry"),
+}
+_THOUSANDS = re.compile(r"\d{1,3}(?:[,.'\u00a0\u202f ]\d{3})+")  # 1,200 / 1.200 / 1 200
+_COUNT = re.compile(r"\d+(?:\.0+)?")  # Salesforce exports numbers as 250.0
+SIZE_BANDS = ((10, "1-10"), (50, "11-50"), (200, "51-200"), (1000, "201-1000"), (5000, "1001-5000"))
+# OWASP CSV injection: a spreadsheet runs a cell beginning with one of these as a formula.
+DANGEROUS = b"=+-@\t\r"
+_DANGEROUS = np.frombuffer(DANGEROUS, dtype=np.uint8)
+SMALL_BLOCK = 1 << 20  # parses fastest; a record longer than this makes the reader start over with...
+LARGE_BLOCK = 64 << 20  # ...the longest record (a 10 MB note is fine) and what pipes get from the start
+HEAD = 1 << 16
+CHUNK_BYTES = 64 << 20  # wide exports (hundreds of columns) get fewer rows per chunk: memory stays bounded
+
+Progress = Callable[[int, int], None]  # rows written, bytes read
+
+
+class ContactsError(PersonaError):
+    """A contacts file cannot be read or classified as asked."""
+
+
+@dataclass(frozen=True)
+class ClassifyOptions:
+    """How to read, map and write a contacts file (`personas classify` options)."""
+
+    fmt: str = "csv"
+    columns: dict[str, str] = field(default_factory=dict)  # canonical name -> input column (--map)
+    mapping_file: Path | None = None
+    delimiter: str = ","
+    encoding: str | None = None
+    chunk_size: int = 100_000
+    min_confidence: float = 0.5
+
+
+@dataclass(frozen=True)
+class Classifier:
+    """What `classify()` needs, loaded once: rules built from the personas, and the segment model if any."""
+
+    rules: Any
+    personas: list[Any]
+    model: Any = None
+
+
+@dataclass
+class Summary:
+    """What a run did: rows, contacts per persona id, and which input column fed each canonical field."""
+
+    rows: int = 0
+    counts: dict[str, int] = field(default_factory=dict)
+    names: dict[str, str] = field(default_factory=dict)
+    columns: dict[str, str] = field(default_factory=dict)
+    replaced: list[str] = field(default_factory=list)
+
+    @property
+    def unassigned_share(self) -> float:
+        return self.counts.get(UNASSIGNED, 0) / self.rows if self.rows else 0.0
+
+
+def load_classifier(root: Path | None, use_model: bool = True) -> Classifier:
+    """Check and load the repository's personas, build their rules and load the last segmentation, once."""
+    from generator.catalog import build_catalog
+    from generator.classify import load_model, rules_from_personas
+    from generator.repository import Repository
+
+    repo = Repository.open(root)
+    personas = build_catalog(repo).personas
+    model = load_model(repo, personas) if use_model else None
+    return Classifier(rules_from_personas(personas), personas, model)
+
+
+def classify_file(
+    source: Path | BinaryIO,
+    sink: Path | BinaryIO,
+    options: ClassifyOptions,
+    classifier: Classifier,
+    progress: Progress | None = None,
+    shown: str | None = None,
+) -> Summary:
+    """Classify every contact of `source` (a CSV file or stream) and write the result to `sink`."""
+    shown = shown or (str(source) if isinstance(source, Path) else "stdin")
+    seekable = isinstance(source, Path) and isinstance(sink, Path)
+    block = SMALL_BLOCK if seekable else LARGE_BLOCK
+    with _Input(source) as raw:
+        head = _Head.read(raw, shown, options)
+        columns = resolve_columns(head.header, _explicit(options), shown)
+        columns |= model_columns(head.header, classifier.model, set(columns.values()))
+        while True:
+            try:
+                with _Output(sink) as out:
+                    return _run(head, raw, out, columns, options, classifier, progress, shown, block)
+            except _TooLong:
+                if block >= LARGE_BLOCK or not seekable:
+                    raise ContactsError(
+                        f"{shown}: a record is longer than {LARGE_BLOCK >> 20} MB: probably a quote that is "
+                        "never closed (check the quoting around the cell where the rows stop)"
+                    ) from None
+                block = LARGE_BLOCK  # a long cell: start over with room for it
+                raw.seek(len(head.bytes))
+
+
+def _run(
+    head: _Head,
+    raw: BinaryIO,
+    out: Any,
+    columns: dict[str, int],
+    options: ClassifyOptions,
+    classifier: Classifier,
+    progress: Progress | None,
+    shown: str,
+    block: int,
+) -> Summary:
+    header = head.header
+    summary = Summary(columns={name: header[i] for name, i in columns.items()},
+                      names={p.id: p.name for p in classifier.personas},
+                      replaced=[name for name in ADDED if name in header])  # fmt: skip
+    names = [*header, *(n for n in ADDED if n not in header)]
+    sink = _CsvWriter(out, names, options.delimiter) if options.fmt == "csv" else _JsonWriter(out, names)
+    counts: Counter[str] = Counter()
+
+    def write(item: tuple[pa.Table, pd.DataFrame]) -> None:
+        table, result = item
+        sink.write(_assemble(table, result, header))
+        for entry in pc.value_counts(pa.array(result["persona_id"], from_pandas=True)).to_pylist():
+            counts[entry["values"]] += entry["counts"]
+
+    # Three threads: one parses and prepares chunks, this one classifies, one assembles and writes.
+    # pyarrow and numpy release the GIL, so on two cores the classification is most of the time.
+    source = _Counting(raw, head) if head.rows else None
+    chunks = _background(_prepared(source, head, options, block, shown, columns)) if source else ()
+    with _Background(write) as writer:
+        for table, frame in chunks:
+            writer.put((table, _classify(frame, classifier, options.min_confidence)))
+            summary.rows += table.num_rows
+            if progress and source:
+                progress(summary.rows, source.position)
+    sink.close()
+    summary.counts = dict(counts.most_common())
+    return summary
+
+
+def _prepared(
+    source: _Counting, head: _Head, options: ClassifyOptions, block: int, shown: str, columns: dict[str, int]
+) -> Iterator[tuple[pa.Table, pd.DataFrame]]:
+    """Each chunk and the contact fields `classify()` reads from it."""
+    sizes: dict[str, str] = {}
+    for table in _chunks(_batches(source, head, options, block, shown), options.chunk_size):
+        yield table, _canonical(table, columns, sizes)
+
+
+def _classify(frame: pd.DataFrame, classifier: Classifier, min_confidence: float) -> pd.DataFrame:
+    from generator.classify import classify
+
+    return classify(
+        frame,
+        classifier.rules,
+        personas=classifier.personas,
+        model=classifier.model,
+        min_confidence=min_confidence,
+    )
+
+
+T = TypeVar("T")
+
+
+def _background(items: Iterable[T], depth: int = 1) -> Iterator[T]:
+    """The items, produced `depth` ahead by a background thread; its exceptions are raised here."""
+    slots: queue.Queue[tuple[str, Any]] = queue.Queue(depth)
+    stop = threading.Event()
+
+    def put(entry: tuple[str, Any]) -> None:
+        while not stop.is_set():
+            try:
+                return slots.put(entry, timeout=0.1)
+            except queue.Full:
+                continue
+
+    def produce() -> None:
+        try:
+            for item in items:
+                put(("item", item))
+                if stop.is_set():
+                    return
+            put(("end", None))
+        except BaseException as e:  # handed to the consumer, which raises it
+            put(("error", e))
+
+    thread = threading.Thread(target=produce, name="read-contacts", daemon=True)
+    thread.start()
+    try:
+        while True:
+            kind, value = slots.get()
+            if kind == "end":
+                return
+            if kind == "error":
+                raise value
+            yield value
+    finally:
+        stop.set()
+        thread.join(timeout=10)
+
+
+class _Background:
+    """Hands items to `handle` in a background thread, one behind; its exceptions are raised here."""
+
+    def __init__(self, handle: Callable[[Any], None]) -> None:
+        self.handle = handle
+        self.slots: queue.Queue[tuple[Any] | None] = queue.Queue(1)
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._drain, name="write-contacts", daemon=True)
+
+    def __enter__(self) -> _Background:
+        self.thread.start()
+        return self
+
+    def _drain(self) -> None:
+        while (item := self.slots.get()) is not None:
+            if self.error is None:
+                try:
+                    self.handle(item[0])
+                except BaseException as e:  # raised in the classifying thread
+                    self.error = e
+
+    def put(self, item: Any) -> None:
+        if self.error is not None:
+            raise self.error
+        self.slots.put((item,))
+
+    def __exit__(self, kind: type | None, *exc: object) -> None:
+        self.slots.put(None)
+        self.thread.join()
+        if kind is None and self.error is not None:
+            raise self.error
+
+
+# --- reading ---------------------------------------------------------------------------------------
+
+
+class _TooLong(Exception):
+    """A record does not fit in a parser block."""
+
+
+@dataclass
+class _Head:
+    """The start of the file: its header, encoding and whether any data follows."""
+
+    bytes: bytes
+    header: list[str]
+    encoding: str
+    rows: bool  # whether anything follows the header
+
+    @classmethod
+    def read(cls, raw: BinaryIO, shown: str, options: ClassifyOptions) -> _Head:
+        data = _read_full(raw, HEAD)
+        at_end = len(data) < HEAD
+        while True:
+            encoding = _encoding(data, options.encoding, shown)
+            records = _records(_decode(data, encoding, shown, final=at_end), options.delimiter)
+            if at_end or len(records) > 1:  # the header is complete once a second record has begun
+                break
+            if len(data) > LARGE_BLOCK:
+                raise ContactsError(
+                    f"{shown}: the header row is longer than {LARGE_BLOCK >> 20} MB (check the quoting)"
+                )
+            more = _read_full(raw, len(data))
+            data, at_end = data + more, len(more) < len(data)
+        if not records or not any(cell.strip() for cell in records[0]):
+            raise ContactsError(f"{shown}: the file is empty (export the contacts with a header row)")
+        header = records[0]
+        if len(header) == 1:
+            for sep, label in ((";", "';'"), ("\t", "tab"), ("|", "'|'"), (",", "','")):
+                if sep != options.delimiter and sep in header[0]:
+                    flag = "'\\t'" if sep == "\t" else f"'{sep}'"
+                    raise ContactsError(
+                        f"{shown}: the header is one column containing {label}: the file is probably "
+                        f"{label}-separated (pass --delimiter {flag})"
+                    )
+        rows = len(records) > 1 or not at_end
+        return cls(data, header, encoding, rows)
+
+
+def _encoding(data: bytes, declared: str | None, shown: str) -> str:
+    if data.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):
+        raise ContactsError(
+            f"{shown}: this is an Excel workbook, not a CSV file (save it as CSV UTF-8 first)"
+        )
+    if data.startswith(b"\x1f\x8b"):
+        raise ContactsError(f"{shown}: this file is gzip-compressed (decompress it first, e.g. with gunzip)")
+    if declared:
+        return codecs.lookup(declared).name
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16"  # Excel's "Unicode text"
+    if b"\x00" in data:
+        raise ContactsError(f"{shown}: this is binary data, not a CSV file (export the contacts as CSV)")
+    return "utf-8"
+
+
+def _decode(data: bytes, encoding: str, shown: str, final: bool) -> str:
+    try:
+        return codecs.getincrementaldecoder(encoding)().decode(data, final=final).removeprefix("\ufeff")
+    except UnicodeDecodeError as e:
+        line = data[: e.start].count(b"\n") + 1
+        raise ContactsError(
+            f"{shown}:{line}: not valid {encoding} (byte 0x{data[e.start]:02x}); pass --encoding latin-1 "
+            "(or the file's encoding, e.g. cp1252 for Excel on Windows)"
+        ) from e
+
+
+def _read_full(raw: BinaryIO, size: int) -> bytes:
+    chunks, got = [], 0
+    while got < size and (chunk := raw.read(size - got)):
+        chunks.append(chunk)
+        got += len(chunk)
+    return b"".join(chunks)
+
+
+def _records(text: str, delimiter: str) -> list[list[str]]:
+    """The records of the text, skipping blank lines like the parser (the last one may be cut short)."""
+    csv.field_size_limit(max(csv.field_size_limit(), LARGE_BLOCK))  # a long note is a cell, not an error
+    return [r for r in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter) if r]
+
+
+class _Counting(io.RawIOBase):
+    """The raw input from its first byte, for pyarrow, counting what has been read (for the progress bar)."""
+
+    def __init__(self, raw: BinaryIO, head: _Head) -> None:
+        self.raw, self.pending, self.position = raw, head.bytes, 0  # raw is just past the head
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> bytes:
+        if self.pending:
+            data, self.pending = self.pending[:size] if size >= 0 else self.pending, b""
+            if size >= 0 and len(data) < size:
+                data += self.raw.read(size - len(data))
+        else:
+            data = self.raw.read(size)
+        self.position += len(data)
+        return data
+
+    def readinto(self, buffer: Any) -> int:
+        data = self.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+
+def _batches(
+    source: _Counting, head: _Head, options: ClassifyOptions, block: int, shown: str
+) -> Iterator[pa.RecordBatch]:
+    problems: list[Any] = []
+
+    def invalid(row: Any) -> str:
+        problems.append(row)
+        return "error"
+
+    encoding = "utf8" if head.encoding in ("utf-8", "utf-8-sig") else head.encoding
+    try:
+        reader = pacsv.open_csv(
+            source,
+            read_options=pacsv.ReadOptions(block_size=block, encoding=encoding, use_threads=False),
+            parse_options=pacsv.ParseOptions(
+                delimiter=options.delimiter, newlines_in_values=True, invalid_row_handler=invalid
+            ),
+            convert_options=pacsv.ConvertOptions(
+                column_types=dict.fromkeys(head.header, pa.string()),
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+        if any(not pa.types.is_string(t) for t in reader.schema.types):  # pragma: no cover - a bug, not input
+            raise ContactsError(f"{shown}: the header could not be read as text columns (report this)")
+        yield from reader
+    except pa.ArrowInvalid as e:
+        raise _read_error(str(e), problems, head, shown) from None
+
+
+def _read_error(message: str, problems: list[Any], head: _Head, shown: str) -> Exception:
+    if "straddl" in message:
+        return _TooLong()
+    if problems:
+        row = problems[0]
+        text = row.text if len(row.text) <= 60 else row.text[:57] + "..."
+        return ContactsError(
+            f"{shown}: a row has {row.actual_columns} field{'s' * (row.actual_columns != 1)} where the header "
+            f"has {row.expected_columns}: "
+            f"{text!r} (check the delimiter and the quoting of that row)"
+        )
+    if "UTF8" in message or "UTF-8" in message:
+        return ContactsError(
+            f"{shown}: not valid {head.encoding} beyond the first lines; pass --encoding latin-1 "
+            "(or the file's encoding, e.g. cp1252 for Excel on Windows)"
+        )
+    return ContactsError(
+        f"{shown}: cannot read the CSV: {message.splitlines()[0]} (check the delimiter and quoting)"
+    )
+
+
+def _chunks(batches: Iterator[pa.RecordBatch], size: int) -> Iterator[pa.Table]:
+    """Tables of `size` rows (fewer when rows are wide; the last one shorter), whatever the parser's blocks are."""
+    pending: list[pa.RecordBatch] = []
+    count = nbytes = 0
+    for batch in batches:
+        pending.append(batch)
+        count, nbytes = count + batch.num_rows, nbytes + batch.nbytes
+        while count >= size or (count and nbytes >= CHUNK_BYTES):
+            table = pa.Table.from_batches(pending)
+            cut = min(size, max(1, count * CHUNK_BYTES // nbytes))
+            yield table.slice(0, cut)
+            rest = table.slice(cut)
+            pending, count, nbytes = rest.to_batches(), rest.num_rows, rest.nbytes
+    if count:
+        yield pa.Table.from_batches(pending)
+
+
+# --- mapping ---------------------------------------------------------------------------------------
+
+
+def _key(name: str) -> str:
+    return re.sub(r"[^0-9a-z]", "", name.casefold())
+
+
+def _explicit(options: ClassifyOptions) -> dict[str, str]:
+    mapping = load_mapping(options.mapping_file) if options.mapping_file else {}
+    return {**mapping, **options.columns}
+
+
+def load_mapping(path: Path) -> dict[str, str]:
+    """A mapping file: YAML or JSON, `canonical name: input column` per line."""
+    from generator.load import load
+
+    doc, findings = load(path, str(path))
+    if doc is None:
+        f = findings[0]
+        raise ContactsError(f"{f.location}: {f.message} ({f.hint})")
+    data = doc.data
+    if not isinstance(data, dict) or not all(isinstance(v, str) for v in data.values()):
+        raise ContactsError(f"{path}: write one `canonical name: column` per line, e.g. `title: Job Title`")
+    unknown = sorted(set(data) - set(CANONICAL))
+    if unknown:
+        line, column = doc.position((unknown[0],), key=True)
+        raise ContactsError(
+            f"{path}:{line}:{column}: {unknown[0]!r} is not a contact field (use {', '.join(CANONICAL)})"
+        )
+    return data
+
+
+def resolve_columns(header: list[str], explicit: dict[str, str], shown: str) -> dict[str, int]:
+    """Which input column feeds each canonical field: the explicit mapping, else a known CRM header."""
+    found: dict[str, int] = {}
+    for name, column in explicit.items():
+        matches = [i for i, h in enumerate(header) if h == column] or [
+            i for i, h in enumerate(header) if h.strip().casefold() == column.strip().casefold()
+        ]
+        if not matches:
+            raise ContactsError(
+                f"{shown}: no column {column!r} for {name} (columns found: {_listing(header)})"
+            )
+        found[name] = matches[0]
+    keys = [_key(h) for h in header]
+    for name in CANONICAL:
+        if name not in found:
+            hit = next((keys.index(alias) for alias in ALIASES[name] if alias in keys), None)
+            if hit is not None:
+                found[name] = hit
+    if "title" not in found:
+        raise ContactsError(
+            f"{shown}: no job title column (columns found: {_listing(header)}); "
+            "name it with --map title=COLUMN"
+        )
+    return found
+
+
+def model_columns(header: list[str], model: dict[str, Any] | None, taken: set[int]) -> dict[str, int]:
+    """Input columns named like a column of the research model (e.g. `region`), which it can then use."""
+    wanted = list((model or {}).get("model", {}).get("columns", {}))
+    keys = {_key(h): i for i, h in reversed(list(enumerate(header)))}
+    found = {name: keys[_key(name)] for name in wanted if name not in CANONICAL and _key(name) in keys}
+    return {name: i for name, i in found.items() if i not in taken}
+
+
+def _listing(header: list[str], limit: int = 20) -> str:
+    shown = ", ".join(repr(h) for h in header[:limit])
+    return shown + (f" and {len(header) - limit} more" if len(header) > limit else "")
+
+
+def size_band(value: str) -> str:
+    """An employee count ('250', '1,200', '250.0') as its size band; anything else (ranges, text) as is."""
+    text = value.strip()
+    if _THOUSANDS.fullmatch(text):
+        count = int(re.sub(r"\D", "", text))
+    elif _COUNT.fullmatch(text):
+        count = int(text.split(".")[0])
+    else:
+        return value  # ranges such as '51-200' or '10,001+' are read by classify() itself
+    return next((band for top, band in SIZE_BANDS if count <= top), "5001+")
+
+
+def _canonical(table: pa.Table, columns: dict[str, int], sizes: dict[str, str]) -> pd.DataFrame:
+    """The canonical columns `classify()` reads, company sizes as bands."""
+    frame = {}
+    for name, index in columns.items():
+        column = table.column(index).combine_chunks()
+        if name == "company_size":
+            encoded = column.dictionary_encode()
+            values = encoded.dictionary.to_pylist()
+            if len(sizes) > 100_000:  # free text in the size column: keep the cache small
+                sizes.clear()
+            bands = pa.array(
+                [sizes[v] if v in sizes else sizes.setdefault(v, size_band(v)) for v in values], pa.string()
+            )
+            column = bands.take(encoded.indices)
+        frame[name] = column.to_pandas()
+    return pd.DataFrame(frame)
+
+
+# --- writing ---------------------------------------------------------------------------------------
+
+
+class _Output:
+    """The sink as a binary stream; a file is written natively under a temporary name, renamed when complete."""
+
+    def __init__(self, sink: Path | BinaryIO) -> None:
+        self.sink, self.tmp, self.stream = sink, None, None
+
+    def __enter__(self) -> Any:
+        if not isinstance(self.sink, Path):
+            return self.sink
+        fd, name = tempfile.mkstemp(prefix=f".{self.sink.name}.", dir=self.sink.parent)
+        os.close(fd)
+        self.tmp = Path(name)
+        self.tmp.chmod(0o666 & ~_umask())  # like any new file, not mkstemp's owner-only mode
+        self.stream = pa.OSFile(name, "wb")
+        return self.stream
+
+    def __exit__(self, kind: type | None, *exc: object) -> None:
+        if self.tmp is None:
+            self.sink.flush()
+            return
+        self.stream.close()
+        if kind is None:
+            self.tmp.replace(self.sink)
+        else:
+            self.tmp.unlink(missing_ok=True)
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+class _Input:
+    """The source as a binary stream: a file is opened (and closed) here, a stream is used as it is."""
+
+    def __init__(self, source: Path | BinaryIO) -> None:
+        self.source, self.handle = source, None
+
+    def __enter__(self) -> BinaryIO:
+        if isinstance(self.source, Path):
+            try:
+                self.handle = self.source.open("rb")
+            except OSError as e:
+                raise ContactsError(f"{self.source}: cannot read: {e.strerror or e}") from e
+            return self.handle
+        return self.source
+
+    def __exit__(self, *exc: object) -> None:
+        if self.handle:
+            self.handle.close()
+
+
+def neutralise(column: pa.Array) -> pa.Array:
+    """Prefix `'` to every cell beginning with = + - @ tab or CR, so a spreadsheet shows it as text."""
+    if isinstance(column, pa.ChunkedArray):
+        column = column.combine_chunks()
+    if column.type not in (pa.string(), pa.large_string()) or len(column) == 0:
+        return column
+    _, offsets, data = column.buffers()
+    width = np.int32 if column.type == pa.string() else np.int64
+    starts = np.frombuffer(offsets, dtype=width)[column.offset : column.offset + len(column) + 1]
+    if data is None or starts[-1] == starts[0]:
+        return column
+    first = np.frombuffer(data, dtype=np.uint8)[np.minimum(starts[:-1], starts[-1] - 1)]
+    mask = np.isin(first, _DANGEROUS) & (starts[1:] > starts[:-1])
+    if column.null_count:
+        mask &= ~column.is_null().to_numpy(zero_copy_only=False)
+    if not mask.any():
+        return column
+    # Insert the quote into the data buffer and shift the offsets: no per-cell string work.
+    body = np.frombuffer(data, dtype=np.uint8)[starts[0] : starts[-1]]
+    relative = starts - starts[0]
+    quoted = np.insert(body, relative[:-1][mask], ord("'"))
+    shifted = relative + np.concatenate([[0], np.cumsum(mask)]).astype(width)
+    return pa.Array.from_buffers(
+        column.type,
+        len(column),
+        [column.buffers()[0] and _validity(column), pa.py_buffer(shifted), pa.py_buffer(quoted)],
+        null_count=column.null_count,
+    )
+
+
+def _validity(column: pa.Array) -> pa.Buffer:
+    return pa.array(column.is_valid().to_numpy(zero_copy_only=False)).buffers()[1]
+
+
+def _added(result: pd.DataFrame) -> dict[str, pa.Array]:
+    def text(name: str) -> pa.Array:
+        return pa.array(result[name], from_pandas=True).cast(pa.string())
+
+    confidence = pa.array(result["confidence"].to_numpy(dtype=np.float64))
+    return {
+        "persona_id": text("persona_id"),
+        "persona_name": text("persona_name"),
+        "confidence": pc.round(confidence, 3),
+        "reason": text("reason"),
+    }
+
+
+def _assemble(table: pa.Table, result: pd.DataFrame, header: list[str]) -> list[pa.Array]:
+    """Input columns in order (added ones replacing same-named input columns), then the other added ones."""
+    added = _added(result)
+    arrays = [
+        added[name] if name in added else table.column(i).combine_chunks() for i, name in enumerate(header)
+    ]
+    return arrays + [added[name] for name in ADDED if name not in header]
+
+
+class _CsvWriter:
+    """CSV in the input's delimiter, every cell neutralised, written by pyarrow."""
+
+    def __init__(self, out: BinaryIO, names: list[str], delimiter: str) -> None:
+        self.out, self.delimiter, self.writer = out, delimiter, None
+        text = io.StringIO()
+        safe = ["'" + n if n[:1] and n[:1].encode()[0] in DANGEROUS else n for n in names]
+        csv.writer(text, delimiter=delimiter, quoting=csv.QUOTE_ALL, lineterminator="\n").writerow(safe)
+        # The header goes out with the first rows: a file that fails to parse writes nothing.
+        self.header = text.getvalue().encode("utf-8")
+        self.names = [f"c{i}" for i in range(len(names))]
+
+    def write(self, arrays: list[pa.Array]) -> None:
+        batch = pa.RecordBatch.from_arrays([neutralise(a) for a in arrays], names=self.names)
+        if self.writer is None:
+            self.out.write(self.header)
+            options = pacsv.WriteOptions(include_header=False, delimiter=self.delimiter)
+            self.writer = pacsv.CSVWriter(self.out, batch.schema, write_options=options)
+        self.writer.write_batch(batch)
+
+    def close(self) -> None:
+        if self.writer is None:
+            self.out.write(self.header)
+        else:
+            self.writer.close()
+
+
+class _JsonWriter:
+    """JSON Lines: one object per contact, values as read (JSON is not opened by spreadsheets)."""
+
+    def __init__(self, out: BinaryIO, names: list[str]) -> None:
+        self.out = out
+        seen: Counter[str] = Counter()
+        self.keys = []
+        for name in names:  # repeated headers get .1, .2 like pandas: JSON keys must be unique
+            self.keys.append(f"{name}.{seen[name]}" if seen[name] else name)
+            seen[name] += 1
+
+    def write(self, arrays: list[pa.Array]) -> None:
+        columns = [a.to_pylist() for a in arrays]
+        lines = (
+            json.dumps(dict(zip(self.keys, row, strict=True)), ensure_ascii=False)
+            for row in zip(*columns, strict=True)
+        )
+        self.out.write(("\n".join(lines) + "\n").encode("utf-8"))
+
+    def close(self) -> None:
+        pass
+
+
+def summary_text(summary: Summary) -> str:
+    """The end-of-run summary for people: contacts per persona and the unassigned share."""
+    lines = [f"classified {summary.rows:,} contact{'s' * (summary.rows != 1)}"]
+    if summary.columns:
+        read = ", ".join(f"{name} from {column!r}" for name, column in summary.columns.items())
+        lines.append(f"  read {read}")
+    for persona_id, count in summary.counts.items():
+        if persona_id != UNASSIGNED:
+            name = summary.names.get(persona_id, "")
+            label = f"{persona_id} ({name})" if name and name != persona_id else persona_id
+            lines.append(f"  {label}: {count:,} ({count / summary.rows:.1%})")
+    lines.append(f"  {UNASSIGNED}: {summary.counts.get(UNASSIGNED, 0):,} ({summary.unassigned_share:.1%})")
+    if summary.replaced:
+        lines.append(f"replaced the input's own {', '.join(summary.replaced)} column(s)")
+    return "\n".join(lines)
