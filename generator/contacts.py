@@ -12,11 +12,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-import json
-import os
 import queue
-import re
-import tempfile
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
@@ -24,53 +20,46 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO, TypeVar
 
-import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from generator.errors import PersonaError
+from generator.contacts_write import ADDED, CsvWriter, Input, JsonWriter, Output, assemble
+from generator.crm_columns import (
+    CANONICAL,
+    canonical_frame,
+    load_mapping,
+    model_columns,
+    resolve_columns,
+    size_band,
+)
+from generator.errors import ContactsError
 
-CANONICAL = ("title", "seniority", "department", "company_size", "industry")
+__all__ = [
+    "ADDED",
+    "CANONICAL",
+    "ClassifyOptions",
+    "Classifier",
+    "ContactsError",
+    "Summary",
+    "classify_file",
+    "load_classifier",
+    "model_columns",
+    "size_band",
+    "summary_text",
+]
+
 UNASSIGNED = "unassigned"
-ADDED = ("persona_id", "persona_name", "confidence", "reason")
 # Header names (lower case, letters and digits only) recognised without a mapping, best first:
 # HubSpot (`Job Title`, `Number of Employees`, `Job function`), Salesforce (`Title`, `NumberOfEmployees`,
 # `Seniority__c`) and the canonical names themselves.
-ALIASES = {
-    "title": ("jobtitle", "title", "position", "jobposition", "jobtitlec"),
-    "seniority": ("seniority", "seniorityc", "senioritylevel", "jobseniority", "hsseniority", "level"),
-    "department": ("department", "jobfunction", "function", "departmentc", "hsjobfunction", "team"),
-    "company_size": (
-        "companysize",
-        "numberofemployees",
-        "employees",
-        "employeecount",
-        "companysizec",
-        "numberofemployeesc",
-        "accountnumberofemployees",
-        "companyemployees",
-        "size",
-    ),
-    "industry": ("industry", "accountindustry", "industryc", "companyindustry"),
-}
-_THOUSANDS = re.compile(r"\d{1,3}(?:[,.'\u00a0\u202f ]\d{3})+")  # 1,200 / 1.200 / 1 200
-_COUNT = re.compile(r"\d+(?:\.0+)?")  # Salesforce exports numbers as 250.0
-SIZE_BANDS = ((10, "1-10"), (50, "11-50"), (200, "51-200"), (1000, "201-1000"), (5000, "1001-5000"))
-# OWASP CSV injection: a spreadsheet runs a cell beginning with one of these as a formula.
-DANGEROUS = b"=+-@\t\r"
-_DANGEROUS = np.frombuffer(DANGEROUS, dtype=np.uint8)
 SMALL_BLOCK = 1 << 20  # parses fastest; a record longer than this makes the reader start over with...
 LARGE_BLOCK = 64 << 20  # ...the longest record (a 10 MB note is fine) and what pipes get from the start
 HEAD = 1 << 16
 CHUNK_BYTES = 64 << 20  # wide exports (hundreds of columns) get fewer rows per chunk: memory stays bounded
 
 Progress = Callable[[int, int], None]  # rows written, bytes read
-
-
-class ContactsError(PersonaError):
-    """A contacts file cannot be read or classified as asked."""
 
 
 @dataclass(frozen=True)
@@ -134,13 +123,13 @@ def classify_file(
     shown = shown or (str(source) if isinstance(source, Path) else "stdin")
     seekable = isinstance(source, Path) and isinstance(sink, Path)
     block = SMALL_BLOCK if seekable else LARGE_BLOCK
-    with _Input(source) as raw:
+    with Input(source) as raw:
         head = _Head.read(raw, shown, options)
         columns = resolve_columns(head.header, _explicit(options), shown)
         columns |= model_columns(head.header, classifier.model, set(columns.values()))
         while True:
             try:
-                with _Output(sink) as out:
+                with Output(sink) as out:
                     return _run(head, raw, out, columns, options, classifier, progress, shown, block)
             except _TooLong:
                 if block >= LARGE_BLOCK or not seekable:
@@ -168,12 +157,12 @@ def _run(
                       names={p.id: p.name for p in classifier.personas},
                       replaced=[name for name in ADDED if name in header])  # fmt: skip
     names = [*header, *(n for n in ADDED if n not in header)]
-    sink = _CsvWriter(out, names, options.delimiter) if options.fmt == "csv" else _JsonWriter(out, names)
+    sink = CsvWriter(out, names, options.delimiter) if options.fmt == "csv" else JsonWriter(out, names)
     counts: Counter[str] = Counter()
 
     def write(item: tuple[pa.Table, pd.DataFrame]) -> None:
         table, result = item
-        sink.write(_assemble(table, result, header))
+        sink.write(assemble(table, result, header))
         for entry in pc.value_counts(pa.array(result["persona_id"], from_pandas=True)).to_pylist():
             counts[entry["values"]] += entry["counts"]
 
@@ -198,7 +187,7 @@ def _prepared(
     """Each chunk and the contact fields `classify()` reads from it."""
     sizes: dict[str, str] = {}
     for table in _chunks(_batches(source, head, options, block, shown), options.chunk_size):
-        yield table, _canonical(table, columns, sizes)
+        yield table, canonical_frame(table, columns, sizes)
 
 
 def _classify(frame: pd.DataFrame, classifier: Classifier, min_confidence: float) -> pd.DataFrame:
@@ -466,269 +455,6 @@ def _chunks(batches: Iterator[pa.RecordBatch], size: int) -> Iterator[pa.Table]:
         yield pa.Table.from_batches(pending)
 
 
-# --- mapping ---------------------------------------------------------------------------------------
-
-
-def _key(name: str) -> str:
-    return re.sub(r"[^0-9a-z]", "", name.casefold())
-
-
-def _explicit(options: ClassifyOptions) -> dict[str, str]:
-    mapping = load_mapping(options.mapping_file) if options.mapping_file else {}
-    return {**mapping, **options.columns}
-
-
-def load_mapping(path: Path) -> dict[str, str]:
-    """A mapping file: YAML or JSON, `canonical name: input column` per line."""
-    from generator.load import load
-
-    doc, findings = load(path, str(path))
-    if doc is None:
-        f = findings[0]
-        raise ContactsError(f"{f.location}: {f.message} ({f.hint})")
-    data = doc.data
-    if not isinstance(data, dict) or not all(isinstance(v, str) for v in data.values()):
-        raise ContactsError(f"{path}: write one `canonical name: column` per line, e.g. `title: Job Title`")
-    unknown = sorted(set(data) - set(CANONICAL))
-    if unknown:
-        line, column = doc.position((unknown[0],), key=True)
-        raise ContactsError(
-            f"{path}:{line}:{column}: {unknown[0]!r} is not a contact field (use {', '.join(CANONICAL)})"
-        )
-    return data
-
-
-def resolve_columns(header: list[str], explicit: dict[str, str], shown: str) -> dict[str, int]:
-    """Which input column feeds each canonical field: the explicit mapping, else a known CRM header."""
-    found: dict[str, int] = {}
-    for name, column in explicit.items():
-        matches = [i for i, h in enumerate(header) if h == column] or [
-            i for i, h in enumerate(header) if h.strip().casefold() == column.strip().casefold()
-        ]
-        if not matches:
-            raise ContactsError(
-                f"{shown}: no column {column!r} for {name} (columns found: {_listing(header)})"
-            )
-        found[name] = matches[0]
-    keys = [_key(h) for h in header]
-    for name in CANONICAL:
-        if name not in found:
-            hit = next((keys.index(alias) for alias in ALIASES[name] if alias in keys), None)
-            if hit is not None:
-                found[name] = hit
-    if "title" not in found:
-        raise ContactsError(
-            f"{shown}: no job title column (columns found: {_listing(header)}); "
-            "name it with --map title=COLUMN"
-        )
-    return found
-
-
-def model_columns(header: list[str], model: dict[str, Any] | None, taken: set[int]) -> dict[str, int]:
-    """Input columns named like a column of the research model (e.g. `region`), which it can then use."""
-    wanted = list((model or {}).get("model", {}).get("columns", {}))
-    keys = {_key(h): i for i, h in reversed(list(enumerate(header)))}
-    found = {name: keys[_key(name)] for name in wanted if name not in CANONICAL and _key(name) in keys}
-    return {name: i for name, i in found.items() if i not in taken}
-
-
-def _listing(header: list[str], limit: int = 20) -> str:
-    shown = ", ".join(repr(h) for h in header[:limit])
-    return shown + (f" and {len(header) - limit} more" if len(header) > limit else "")
-
-
-def size_band(value: str) -> str:
-    """An employee count ('250', '1,200', '250.0') as its size band; anything else (ranges, text) as is."""
-    text = value.strip()
-    if _THOUSANDS.fullmatch(text):
-        count = int(re.sub(r"\D", "", text))
-    elif _COUNT.fullmatch(text):
-        count = int(text.split(".")[0])
-    else:
-        return value  # ranges such as '51-200' or '10,001+' are read by classify() itself
-    return next((band for top, band in SIZE_BANDS if count <= top), "5001+")
-
-
-def _canonical(table: pa.Table, columns: dict[str, int], sizes: dict[str, str]) -> pd.DataFrame:
-    """The canonical columns `classify()` reads, company sizes as bands."""
-    frame = {}
-    for name, index in columns.items():
-        column = table.column(index).combine_chunks()
-        if name == "company_size":
-            encoded = column.dictionary_encode()
-            values = encoded.dictionary.to_pylist()
-            if len(sizes) > 100_000:  # free text in the size column: keep the cache small
-                sizes.clear()
-            bands = pa.array(
-                [sizes[v] if v in sizes else sizes.setdefault(v, size_band(v)) for v in values], pa.string()
-            )
-            column = bands.take(encoded.indices)
-        frame[name] = column.to_pandas()
-    return pd.DataFrame(frame)
-
-
-# --- writing ---------------------------------------------------------------------------------------
-
-
-class _Output:
-    """The sink as a binary stream; a file is written natively under a temporary name, renamed when complete."""
-
-    def __init__(self, sink: Path | BinaryIO) -> None:
-        self.sink, self.tmp, self.stream = sink, None, None
-
-    def __enter__(self) -> Any:
-        if not isinstance(self.sink, Path):
-            return self.sink
-        fd, name = tempfile.mkstemp(prefix=f".{self.sink.name}.", dir=self.sink.parent)
-        os.close(fd)
-        self.tmp = Path(name)
-        self.tmp.chmod(0o666 & ~_umask())  # like any new file, not mkstemp's owner-only mode
-        self.stream = pa.OSFile(name, "wb")
-        return self.stream
-
-    def __exit__(self, kind: type | None, *exc: object) -> None:
-        if self.tmp is None:
-            self.sink.flush()
-            return
-        self.stream.close()
-        if kind is None:
-            self.tmp.replace(self.sink)
-        else:
-            self.tmp.unlink(missing_ok=True)
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-class _Input:
-    """The source as a binary stream: a file is opened (and closed) here, a stream is used as it is."""
-
-    def __init__(self, source: Path | BinaryIO) -> None:
-        self.source, self.handle = source, None
-
-    def __enter__(self) -> BinaryIO:
-        if isinstance(self.source, Path):
-            try:
-                self.handle = self.source.open("rb")
-            except OSError as e:
-                raise ContactsError(f"{self.source}: cannot read: {e.strerror or e}") from e
-            return self.handle
-        return self.source
-
-    def __exit__(self, *exc: object) -> None:
-        if self.handle:
-            self.handle.close()
-
-
-def neutralise(column: pa.Array) -> pa.Array:
-    """Prefix `'` to every cell beginning with = + - @ tab or CR, so a spreadsheet shows it as text."""
-    if isinstance(column, pa.ChunkedArray):
-        column = column.combine_chunks()
-    if column.type not in (pa.string(), pa.large_string()) or len(column) == 0:
-        return column
-    _, offsets, data = column.buffers()
-    width = np.int32 if column.type == pa.string() else np.int64
-    starts = np.frombuffer(offsets, dtype=width)[column.offset : column.offset + len(column) + 1]
-    if data is None or starts[-1] == starts[0]:
-        return column
-    first = np.frombuffer(data, dtype=np.uint8)[np.minimum(starts[:-1], starts[-1] - 1)]
-    mask = np.isin(first, _DANGEROUS) & (starts[1:] > starts[:-1])
-    if column.null_count:
-        mask &= ~column.is_null().to_numpy(zero_copy_only=False)
-    if not mask.any():
-        return column
-    # Insert the quote into the data buffer and shift the offsets: no per-cell string work.
-    body = np.frombuffer(data, dtype=np.uint8)[starts[0] : starts[-1]]
-    relative = starts - starts[0]
-    quoted = np.insert(body, relative[:-1][mask], ord("'"))
-    shifted = relative + np.concatenate([[0], np.cumsum(mask)]).astype(width)
-    return pa.Array.from_buffers(
-        column.type,
-        len(column),
-        [column.buffers()[0] and _validity(column), pa.py_buffer(shifted), pa.py_buffer(quoted)],
-        null_count=column.null_count,
-    )
-
-
-def _validity(column: pa.Array) -> pa.Buffer:
-    return pa.array(column.is_valid().to_numpy(zero_copy_only=False)).buffers()[1]
-
-
-def _added(result: pd.DataFrame) -> dict[str, pa.Array]:
-    def text(name: str) -> pa.Array:
-        return pa.array(result[name], from_pandas=True).cast(pa.string())
-
-    confidence = pa.array(result["confidence"].to_numpy(dtype=np.float64))
-    return {
-        "persona_id": text("persona_id"),
-        "persona_name": text("persona_name"),
-        "confidence": pc.round(confidence, 3),
-        "reason": text("reason"),
-    }
-
-
-def _assemble(table: pa.Table, result: pd.DataFrame, header: list[str]) -> list[pa.Array]:
-    """Input columns in order (added ones replacing same-named input columns), then the other added ones."""
-    added = _added(result)
-    arrays = [
-        added[name] if name in added else table.column(i).combine_chunks() for i, name in enumerate(header)
-    ]
-    return arrays + [added[name] for name in ADDED if name not in header]
-
-
-class _CsvWriter:
-    """CSV in the input's delimiter, every cell neutralised, written by pyarrow."""
-
-    def __init__(self, out: BinaryIO, names: list[str], delimiter: str) -> None:
-        self.out, self.delimiter, self.writer = out, delimiter, None
-        text = io.StringIO()
-        safe = ["'" + n if n[:1] and n[:1].encode()[0] in DANGEROUS else n for n in names]
-        csv.writer(text, delimiter=delimiter, quoting=csv.QUOTE_ALL, lineterminator="\n").writerow(safe)
-        # The header goes out with the first rows: a file that fails to parse writes nothing.
-        self.header = text.getvalue().encode("utf-8")
-        self.names = [f"c{i}" for i in range(len(names))]
-
-    def write(self, arrays: list[pa.Array]) -> None:
-        batch = pa.RecordBatch.from_arrays([neutralise(a) for a in arrays], names=self.names)
-        if self.writer is None:
-            self.out.write(self.header)
-            options = pacsv.WriteOptions(include_header=False, delimiter=self.delimiter)
-            self.writer = pacsv.CSVWriter(self.out, batch.schema, write_options=options)
-        self.writer.write_batch(batch)
-
-    def close(self) -> None:
-        if self.writer is None:
-            self.out.write(self.header)
-        else:
-            self.writer.close()
-
-
-class _JsonWriter:
-    """JSON Lines: one object per contact, values as read (JSON is not opened by spreadsheets)."""
-
-    def __init__(self, out: BinaryIO, names: list[str]) -> None:
-        self.out = out
-        seen: Counter[str] = Counter()
-        self.keys = []
-        for name in names:  # repeated headers get .1, .2 like pandas: JSON keys must be unique
-            self.keys.append(f"{name}.{seen[name]}" if seen[name] else name)
-            seen[name] += 1
-
-    def write(self, arrays: list[pa.Array]) -> None:
-        columns = [a.to_pylist() for a in arrays]
-        lines = (
-            json.dumps(dict(zip(self.keys, row, strict=True)), ensure_ascii=False)
-            for row in zip(*columns, strict=True)
-        )
-        self.out.write(("\n".join(lines) + "\n").encode("utf-8"))
-
-    def close(self) -> None:
-        pass
-
-
 def summary_text(summary: Summary) -> str:
     """The end-of-run summary for people: contacts per persona and the unassigned share."""
     lines = [f"classified {summary.rows:,} contact{'s' * (summary.rows != 1)}"]
@@ -744,3 +470,8 @@ def summary_text(summary: Summary) -> str:
     if summary.replaced:
         lines.append(f"replaced the input's own {', '.join(summary.replaced)} column(s)")
     return "\n".join(lines)
+
+
+def _explicit(options: ClassifyOptions) -> dict[str, str]:
+    mapping = load_mapping(options.mapping_file) if options.mapping_file else {}
+    return {**mapping, **options.columns}

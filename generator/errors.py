@@ -17,3 +17,7 @@ class UsageError(PersonaError):
     """The command was called wrongly."""
 
     exit_code = 2
+
+
+class ContactsError(PersonaError):
+    """A contacts file cannot be read or classified as asked."""
