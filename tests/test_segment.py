@@ -536,3 +536,32 @@ def test_report_explains_k_and_every_segment(example: tuple[Path, SegmentResult]
     for seg in result.segments:
         assert f"## {seg.id}: {seg.size} respondents ({seg.share * 100:.0f}%)" in report
     assert "Over-represented:" in report and "In their words:" in report
+
+
+def test_progress_bar_shows_on_a_terminal_only(repo_copy: Path) -> None:
+    """On a terminal the long steps show a progress bar (on stderr); in a pipe, nothing but the report."""
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    command = [str(Path(sys.executable).parent / "personas"), "segment", "--root", str(repo_copy)]
+    leader, follower = pty.openpty()
+    proc = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=follower)
+    os.close(follower)
+    seen = b""
+    while True:
+        try:
+            chunk = os.read(leader, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        seen += chunk
+    proc.wait(timeout=120)
+    os.close(leader)
+    assert proc.returncode == 0
+    assert b"choosing k" in seen and b"profiling segments" in seen, seen[-500:]
+    piped = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    assert piped.returncode == 0
+    assert "choosing k" not in piped.stderr and "# Segmentation of the research" in piped.stdout
