@@ -261,24 +261,32 @@ class ScaledNumbers(TransformerMixin, BaseEstimator):
         return self.feature_names_in_.copy()
 
     def squared_distances(self, X: pd.DataFrame, centres: np.ndarray) -> np.ndarray:
-        """Squared distances of the scaled numbers to the centres."""
-        Z = self.transform(X).astype(np.float64)
-        return (Z**2).sum(axis=1)[:, None] - 2 * Z @ centres.T + (centres**2).sum(axis=1)[None, :]
+        """Squared distances of the scaled numbers to the centres, one column at a time (no big matrix)."""
+        check_is_fitted(self)
+        X = pd.DataFrame(X)
+        out = np.zeros((len(X), centres.shape[0]), dtype=np.float64)
+        for j, name in enumerate(X.columns):
+            values = _number_column(X[name])
+            z = (np.where(np.isnan(values), self.median_[j], values) - self.mean_[j]) / self.scale_[j]
+            for k in range(centres.shape[0]):
+                out[:, k] += (z - centres[k, j]) ** 2
+        return out
 
 
 def _numbers(X: pd.DataFrame) -> np.ndarray:
-    columns = []
-    for name in X.columns:
-        column = X[name]
-        if isinstance(column.dtype, pd.CategoricalDtype):
-            codes = column.cat.codes.to_numpy(dtype=np.float64)
-            codes[codes < 0] = np.nan
-            columns.append(codes)
-        elif pd.api.types.is_float_dtype(column.dtype) or pd.api.types.is_integer_dtype(column.dtype):
-            columns.append(column.to_numpy(dtype=np.float64, na_value=np.nan))
-        else:
-            columns.append(pd.to_numeric(column, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan))
+    columns = [_number_column(X[name]) for name in X.columns]
     return np.column_stack(columns) if columns else np.zeros((len(X), 0))
+
+
+def _number_column(column: pd.Series) -> np.ndarray:
+    """A column as float64 numbers: ordinal categories as their rank, anything unreadable as NaN."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        codes = column.cat.codes.to_numpy(dtype=np.float64)
+        codes[codes < 0] = np.nan
+        return codes
+    if pd.api.types.is_float_dtype(column.dtype) or pd.api.types.is_integer_dtype(column.dtype):
+        return column.to_numpy(dtype=np.float64, na_value=np.nan)
+    return pd.to_numeric(column, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
 
 
 def make_preprocessor(table: FeatureTable) -> ColumnTransformer:
