@@ -1,13 +1,32 @@
-"""Write one benchmark's section of bench/RESULTS.md, replacing the previous run of the same benchmark."""
+"""Shared by the benchmarks: run a measuring program in a fresh process, record results in RESULTS.md."""
 
 from __future__ import annotations
 
+import json
 import os
 import platform
+import subprocess
+import sys
+import textwrap
 from datetime import date
 from pathlib import Path
 
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
+ROOT = RESULTS.parent.parent
+
+
+def measure(program: str) -> dict:
+    """Run `program` (Python source) in a fresh interpreter; it prints its measurements as one JSON line."""
+    proc = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(program)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONHASHSEED": "0"},
+    )
+    if proc.returncode != 0:
+        raise SystemExit(proc.stderr)
+    return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
 def record(section: str, title: str, command: str, lines: list[str], notes: tuple[str, ...] = ()) -> None:
