@@ -78,7 +78,53 @@ def build_table(research: Research) -> FeatureTable:
     return FeatureTable(frame, roles, separators, key or "row", base_id)
 
 
-class CategoryOneHot(TransformerMixin, BaseEstimator):
+class _CodedEncoder(TransformerMixin, BaseEstimator):
+    """An encoder whose output for a cell depends only on the cell's category code.
+
+    Each column is encoded by a small table (one row per distinct value, plus a zero row for missing
+    values) indexed by category codes, so transforming and measuring distances to centres cost one
+    gather per column, however many rows there are.
+    """
+
+    def _values(self) -> list[list[str]]:
+        raise NotImplementedError
+
+    def _coded(self, column: pd.Series, index: int) -> tuple[np.ndarray, np.ndarray]:
+        """(table with a final zero row, row of the table for every cell) of one column."""
+        raise NotImplementedError
+
+    def transform(self, X: pd.DataFrame) -> np.ndarray:
+        check_is_fitted(self)
+        X = pd.DataFrame(X)
+        blocks = []
+        for index, name in enumerate(X.columns):
+            table, rows = self._coded(X[name], index)
+            blocks.append(table[rows])
+        return np.hstack(blocks) if blocks else np.zeros((len(X), 0), dtype=np.float32)
+
+    def squared_distances(self, X: pd.DataFrame, centres: np.ndarray) -> np.ndarray:
+        """Squared distance of every row's encoding to every centre, computed once per distinct value."""
+        check_is_fitted(self)
+        X = pd.DataFrame(X)
+        out = np.zeros((len(X), centres.shape[0]), dtype=np.float64)
+        start = 0
+        for index, name in enumerate(X.columns):
+            width = len(self._values()[index])
+            block = centres[:, start : start + width]
+            start += width
+            table, rows = self._coded(X[name], index)
+            lookup = ((table[:, None, :] - block[None, :, :]) ** 2).sum(axis=2)
+            out += lookup[rows]
+        return out
+
+
+def _with_missing_row(table: np.ndarray, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Append a zero row to `table` and send missing values (code -1) to it."""
+    zeros = np.zeros((1, table.shape[1]), dtype=np.float32)
+    return np.vstack([table.astype(np.float32), zeros]), np.where(codes >= 0, codes, len(table))
+
+
+class CategoryOneHot(_CodedEncoder):
     """One-hot encode categorical columns through pandas category codes; unseen values encode as zeros."""
 
     def __init__(self, min_share: float = 0.0) -> None:
@@ -95,37 +141,17 @@ class CategoryOneHot(TransformerMixin, BaseEstimator):
         self.feature_names_in_ = np.asarray([str(c) for c in X.columns], dtype=object)
         return self
 
-    def transform(self, X: pd.DataFrame) -> np.ndarray:
-        check_is_fitted(self)
-        X = pd.DataFrame(X)
-        blocks = []
-        for name, categories in zip(X.columns, self.categories_, strict=True):
-            codes = as_categorical(X[name]).cat.set_categories(categories).cat.codes.to_numpy()
-            block = np.zeros((len(X), len(categories)), dtype=np.float32)
-            rows = np.flatnonzero(codes >= 0)
-            block[rows, codes[rows]] = 1.0
-            blocks.append(block)
-        return np.hstack(blocks) if blocks else np.zeros((len(X), 0), dtype=np.float32)
+    def _values(self) -> list[list[str]]:
+        return self.categories_
+
+    def _coded(self, column: pd.Series, index: int) -> tuple[np.ndarray, np.ndarray]:
+        categories = self.categories_[index]
+        codes = as_categorical(column).cat.set_categories(categories).cat.codes.to_numpy()
+        return _with_missing_row(np.eye(len(categories), dtype=np.float32), codes)
 
     def get_feature_names_out(self, input_features: object = None) -> np.ndarray:
         check_is_fitted(self)
         return np.asarray([f"{n}={c}" for n, cats in zip(self.feature_names_in_, self.categories_, strict=True) for c in cats], dtype=object)
-
-    def squared_distances(self, X: pd.DataFrame, centres: np.ndarray) -> np.ndarray:
-        """Squared distance of every row's encoding to every centre, without building the one-hot matrix."""
-        check_is_fitted(self)
-        X = pd.DataFrame(X)
-        out = np.zeros((len(X), centres.shape[0]), dtype=np.float64)
-        start = 0
-        for name, categories in zip(X.columns, self.categories_, strict=True):
-            block = centres[:, start : start + len(categories)]
-            start += len(categories)
-            # a row with category c is e_c: |e_c - b|^2 = |b|^2 - 2 b_c + 1; a missing value is 0: |b|^2
-            norms = (block**2).sum(axis=1)
-            lookup = np.vstack([norms[None, :] - 2 * block.T + 1.0, norms[None, :]])
-            codes = as_categorical(X[name]).cat.set_categories(categories).cat.codes.to_numpy()
-            out += lookup[np.where(codes >= 0, codes, len(categories))]
-        return out
 
 
 def as_categorical(column: pd.Series) -> pd.Series:
@@ -191,7 +217,7 @@ def choice_shares(column: pd.Series, separator: str) -> pd.Series:
     return pd.Series(choice_indicators(column, separator, names).mean(axis=0), index=names)
 
 
-class MultiSelectOneHot(TransformerMixin, BaseEstimator):
+class MultiSelectOneHot(_CodedEncoder):
     """One indicator per choice of a multi-select column (choices joined by a separator)."""
 
     def __init__(self, separator: str = ";", min_share: float = 0.0) -> None:
@@ -207,34 +233,18 @@ class MultiSelectOneHot(TransformerMixin, BaseEstimator):
         self.feature_names_in_ = np.asarray([str(c) for c in X.columns], dtype=object)
         return self
 
-    def transform(self, X: pd.DataFrame) -> np.ndarray:
-        check_is_fitted(self)
-        X = pd.DataFrame(X)
-        blocks = []
-        for name, choices in zip(X.columns, self.choices_, strict=True):
-            blocks.append(choice_indicators(X[name], self.separator, choices))
-        return np.hstack(blocks) if blocks else np.zeros((len(X), 0), dtype=np.float32)
+    def _values(self) -> list[list[str]]:
+        return self.choices_
+
+    def _coded(self, column: pd.Series, index: int) -> tuple[np.ndarray, np.ndarray]:
+        column = as_categorical(column)  # one split per distinct combination of choices
+        combos = pd.Series([str(c) for c in column.cat.categories], dtype="string")
+        table = choice_indicators(combos, self.separator, self.choices_[index])
+        return _with_missing_row(table, column.cat.codes.to_numpy())
 
     def get_feature_names_out(self, input_features: object = None) -> np.ndarray:
         check_is_fitted(self)
         return np.asarray([f"{n} has {c}" for n, cs in zip(self.feature_names_in_, self.choices_, strict=True) for c in cs], dtype=object)
-
-    def squared_distances(self, X: pd.DataFrame, centres: np.ndarray) -> np.ndarray:
-        """Squared distances to the centres, computed once per distinct combination of choices."""
-        check_is_fitted(self)
-        X = pd.DataFrame(X)
-        out = np.zeros((len(X), centres.shape[0]), dtype=np.float64)
-        start = 0
-        for name, choices in zip(X.columns, self.choices_, strict=True):
-            block = centres[:, start : start + len(choices)]
-            start += len(choices)
-            column = X[name] if isinstance(X[name].dtype, pd.CategoricalDtype) else X[name].astype("string").astype("category")
-            combos = pd.Series([str(c) for c in column.cat.categories], dtype="string")
-            table = np.vstack([choice_indicators(combos, self.separator, choices), np.zeros((1, len(choices)), np.float32)])
-            lookup = ((table[:, None, :] - block[None, :, :]) ** 2).sum(axis=2)
-            codes = column.cat.codes.to_numpy()
-            out += lookup[np.where(codes >= 0, codes, len(combos))]
-        return out
 
 
 class ScaledNumbers(TransformerMixin, BaseEstimator):
