@@ -8,7 +8,7 @@ from datetime import date
 from generator.check import check
 from generator.errors import PersonaError
 from generator.findings import CheckResult
-from generator.manifest import Manifest, load_manifest
+from generator.manifest import Manifest
 from generator.persona import Persona
 from generator.report import text
 from generator.repository import Repository
@@ -51,5 +51,4 @@ def build_catalog(repo: Repository, today: date | None = None) -> Catalog:
         Persona.from_data(doc.data, doc.file, repo.config.review_interval_months) for doc in result.documents
     ]
     personas.sort(key=lambda p: (not p.primary, p.name.casefold()))
-    manifest, _ = load_manifest(repo)
-    return Catalog(repo, personas, manifest, today)
+    return Catalog(repo, personas, result.manifest, today)

@@ -65,6 +65,7 @@ def check(repo: Repository, paths: Sequence[Path] = (), today: date | None = Non
     for doc in docs:
         result.extend(scan_quotes(doc))
     result.documents = docs
+    result.manifest = manifest
     result.extend(across_findings(docs))
     if whole_repository:
         result.extend(repository_rules(docs, ctx, repo.display(repo.personas_dir)))

@@ -55,6 +55,7 @@ class CheckResult:
     checked: list[str] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     documents: list[Any] = field(default_factory=list, repr=False)  # loaded persona documents
+    manifest: Any = field(default=None, repr=False)  # the research manifest the rules used
 
     def extend(self, findings: Iterable[Finding]) -> None:
         self.findings.extend(findings)
