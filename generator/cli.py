@@ -259,10 +259,10 @@ def suggest(root: Path | None, today: date, k_min: int | None, k_max: int | None
 
     repo = Repository.open(root)
     with _progress(7, "Comparing") as step:
-        proposal = propose(repo, today, _options(repo, k_min, k_max, method, seed), apply=apply_, progress=step)
+        proposal, findings = propose(repo, today, _options(repo, k_min, k_max, method, seed), apply=apply_, progress=step)
+    _echo_findings(findings)
     if proposal is None:
         sys.exit(1)
-    _echo_findings(proposal.findings)
     click.echo(markdown(proposal, applied=apply_))
 
 

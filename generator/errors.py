@@ -21,3 +21,7 @@ class UsageError(PersonaError):
 
 class ContactsError(PersonaError):
     """A contacts file cannot be read or classified as asked."""
+
+
+class SegmentError(PersonaError):
+    """The research cannot be segmented (no usable source, columns or rows)."""

@@ -19,6 +19,7 @@ from sklearn.compose import ColumnTransformer
 from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted
 
+from generator.errors import SegmentError
 from generator.research import Research
 
 FEATURE_ROLES = ("categorical", "multi-select", "ordinal", "likert", "numeric")
@@ -44,7 +45,7 @@ def build_table(research: Research) -> FeatureTable:
     analytics = research.by_kind("analytics")
     base_id = surveys[0] if surveys else (analytics[0] if analytics else None)
     if base_id is None:
-        raise ValueError("no survey or analytics source could be read")
+        raise SegmentError("no survey or analytics source could be read: declare one in research/manifest.yaml")
     spec = research.specs[base_id]
     base = research.frames[base_id]
     key = spec.key
@@ -311,7 +312,7 @@ def make_preprocessor(table: FeatureTable) -> ColumnTransformer:
     if numeric:
         steps.append(("numeric", ScaledNumbers(), numeric))
     if not steps:
-        raise ValueError("the research has no columns usable for segmentation (categorical, multi-select, ordinal, likert or numeric)")
+        raise SegmentError("the research has no columns usable for segmentation (categorical, multi-select, ordinal, likert or numeric)")
     return ColumnTransformer(steps, remainder="drop", sparse_threshold=0.0, n_jobs=None)
 
 

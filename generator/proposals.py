@@ -27,16 +27,14 @@ class Proposal:
     findings: list[Finding] = field(default_factory=list)
 
 
-def current_segmentation(repo: Repository, today: date, options: SegmentOptions,
+def current_segmentation(catalog: Catalog, today: date, options: SegmentOptions,
                          progress: Any = None) -> tuple[dict[str, Any] | None, list[Finding]]:
     """The saved segmentation when it was made from today's research with these options, else a new one."""
-    from generator.manifest import load_manifest
-
-    manifest, findings = load_manifest(repo)
+    repo, manifest = catalog.repo, catalog.manifest
     saved = load_saved(repo.root)
+    wanted = {"k_min": options.k_min, "k_max": options.k_max, "method": options.method, "seed": options.seed}
     if saved and manifest.loaded and saved.get("inputs") == fingerprint(repo, manifest) and \
-            {k: saved["options"].get(k) for k in ("k_min", "k_max", "method", "seed")} == \
-            {"k_min": options.k_min, "k_max": options.k_max, "method": options.method, "seed": options.seed}:
+            {k: saved["options"].get(k) for k in wanted} == wanted:
         return saved, []
     from generator.segment import run
 
@@ -45,12 +43,15 @@ def current_segmentation(repo: Repository, today: date, options: SegmentOptions,
 
 
 def propose(repo: Repository, today: date, options: SegmentOptions, *, apply: bool = False,
-            progress: Any = None) -> Proposal | None:
-    """Compare personas with the research; with `apply`, write the data-derived fields atomically."""
+            progress: Any = None) -> tuple[Proposal | None, list[Finding]]:
+    """Compare personas with the research; with `apply`, write the data-derived fields atomically.
+
+    None, with the findings that say why, when the research cannot be segmented.
+    """
     catalog = build_catalog(repo, today)
-    segmentation, findings = current_segmentation(repo, today, options, progress)
+    segmentation, findings = current_segmentation(catalog, today, options, progress)
     if segmentation is None:
-        return None
+        return None, findings
     proposal = Proposal(suggest(catalog.personas, segmentation), findings=findings)
     last_research = _last_research(catalog)
     for report in proposal.suggestions.reports:
@@ -66,7 +67,7 @@ def propose(repo: Repository, today: date, options: SegmentOptions, *, apply: bo
                 write_atomic(path, new)
                 proposal.written.append(report.persona.file)
     proposal.drafts = _write_drafts(repo, catalog, proposal.suggestions, today, last_research)
-    return proposal
+    return proposal, proposal.findings
 
 
 def _last_research(catalog: Catalog) -> str:

@@ -14,6 +14,7 @@ import pandas as pd
 from threadpoolctl import threadpool_limits
 
 from generator.cluster import AutoKClusterer, null_silhouette
+from generator.errors import SegmentError
 from generator.features import (
     FeatureTable,
     as_categorical,
@@ -109,6 +110,8 @@ def _segment(research: Research, options: SegmentOptions, inputs: str, step: Pro
     step("joining sources")
     table = build_table(research)
     n = len(table.frame)
+    if n < 3:
+        raise SegmentError(f"{n} respondent{'s' if n != 1 else ''} in the research: segmenting needs at least 3")
     rng = np.random.default_rng(options.seed)
     sample = np.sort(rng.choice(n, options.fit_sample, replace=False)) if n > options.fit_sample else np.arange(n)
     step("building features")

@@ -405,7 +405,7 @@ def test_example_research_finds_the_planted_segment_sizes(example: tuple[Path, S
 
 def test_suggest_proposes_no_change_to_the_example_evidence(example: tuple[Path, SegmentResult]) -> None:
     root, _ = example
-    proposal = propose(Repository.open(root), TODAY, SegmentOptions(3, 5))
+    proposal, _ = propose(Repository.open(root), TODAY, SegmentOptions(3, 5))
     assert proposal is not None
     for file, (old, new) in proposal.edits.items():
         changed = set(old.splitlines()) ^ set(new.splitlines())

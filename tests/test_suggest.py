@@ -590,3 +590,26 @@ def test_drift_without_quotes_shares_or_attributes_is_neutral() -> None:
     p = persona(quotes=[], share=0.01)
     report, match = report_with(p, 0.3, {"seniority": 1.0}, 0.0)
     assert drift(report, match) == round(0.4 * 1.0 + 0.2 * 0.5, 2)  # tiny shares compare against 0.05
+
+
+def test_suggest_shows_why_research_cannot_be_segmented(repo_copy: Path) -> None:
+    """A malformed research file stops `suggest` with its finding, not a silent exit."""
+    survey = repo_copy / "research" / "survey-2026.csv"
+    lines = survey.read_text(encoding="utf-8").splitlines(keepends=True)
+    lines[2] = "S0002,oops\n"
+    survey.write_text("".join(lines), encoding="utf-8")
+    result = CliRunner().invoke(main, ["suggest", "--root", str(repo_copy), "--today", "2026-11-28"])
+    assert result.exit_code == 1
+    assert "research/survey-2026.csv:3:" in result.output and "row has 2 fields" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_too_few_respondents_is_a_clear_error(repo_copy: Path) -> None:
+    survey = repo_copy / "research" / "survey-2026.csv"
+    survey.write_text(
+        "".join(survey.read_text(encoding="utf-8").splitlines(keepends=True)[:3]), encoding="utf-8"
+    )
+    result = CliRunner().invoke(main, ["segment", "--root", str(repo_copy)])
+    assert result.exit_code == 1
+    assert "error: 2 respondents in the research: segmenting needs at least 3" in result.output
+    assert "internal error" not in result.output
