@@ -79,6 +79,9 @@ def build_table(research: Research) -> FeatureTable:
     return FeatureTable(frame, roles, separators, key or "row", base_id)
 
 
+CHUNK = 1 << 15  # rows per block when measuring distances to centres
+
+
 class _CodedEncoder(TransformerMixin, BaseEstimator):
     """An encoder whose output for a cell depends only on the cell's category code.
 
@@ -91,7 +94,7 @@ class _CodedEncoder(TransformerMixin, BaseEstimator):
         raise NotImplementedError
 
     def _coded(self, column: pd.Series, index: int) -> tuple[np.ndarray, np.ndarray]:
-        """(table with a final zero row, row of the table for every cell) of one column."""
+        """(table with a final zero row, row of the table for every cell: -1 for a missing value) of one column."""
         raise NotImplementedError
 
     def transform(self, X: pd.DataFrame) -> np.ndarray:
@@ -115,14 +118,15 @@ class _CodedEncoder(TransformerMixin, BaseEstimator):
             start += width
             table, rows = self._coded(X[name], index)
             lookup = ((table[:, None, :] - block[None, :, :]) ** 2).sum(axis=2)
-            out += lookup[rows]
+            for start_row in range(0, len(X), CHUNK):  # row blocks that stay in the CPU cache
+                out[start_row : start_row + CHUNK] += np.take(lookup, rows[start_row : start_row + CHUNK], axis=0)
         return out
 
 
 def _with_missing_row(table: np.ndarray, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Append a zero row to `table` and send missing values (code -1) to it."""
+    """Append a zero row to `table`: a missing value's code, -1, picks that last row."""
     zeros = np.zeros((1, table.shape[1]), dtype=np.float32)
-    return np.vstack([table.astype(np.float32), zeros]), np.where(codes >= 0, codes, len(table))
+    return np.vstack([table.astype(np.float32), zeros]), codes
 
 
 class CategoryOneHot(_CodedEncoder):
@@ -146,9 +150,13 @@ class CategoryOneHot(_CodedEncoder):
         return self.categories_
 
     def _coded(self, column: pd.Series, index: int) -> tuple[np.ndarray, np.ndarray]:
+        column = as_categorical(column)
         categories = self.categories_[index]
-        codes = as_categorical(column).cat.set_categories(categories).cat.codes.to_numpy()
-        return _with_missing_row(np.eye(len(categories), dtype=np.float32), codes)
+        # the one-hot row of each of the column's own categories (unseen ones: all zeros), so every
+        # cell is looked up by its code as it is, without recoding a million cells
+        position = pd.Index(categories).get_indexer([str(c) for c in column.cat.categories])
+        one_hot = np.vstack([np.eye(len(categories), dtype=np.float32), np.zeros((1, len(categories)), np.float32)])
+        return _with_missing_row(one_hot[position], column.cat.codes.to_numpy())
 
     def get_feature_names_out(self, input_features: object = None) -> np.ndarray:
         check_is_fitted(self)
@@ -272,15 +280,30 @@ class ScaledNumbers(TransformerMixin, BaseEstimator):
         return self.feature_names_in_.copy()
 
     def squared_distances(self, X: pd.DataFrame, centres: np.ndarray) -> np.ndarray:
-        """Squared distances of the scaled numbers to the centres, one column at a time (no big matrix)."""
+        """Squared distances of the scaled numbers to the centres, block by block and column by column.
+
+        Blocks of rows small enough to stay in the CPU cache make this about twice as fast as whole
+        columns (the work is memory-bound), and no row-by-feature matrix is ever built.
+        """
         check_is_fitted(self)
         X = pd.DataFrame(X)
-        out = np.zeros((len(X), centres.shape[0]), dtype=np.float64)
-        for j, name in enumerate(X.columns):
-            values = _number_column(X[name])
-            z = (np.where(np.isnan(values), self.median_[j], values) - self.mean_[j]) / self.scale_[j]
-            for k in range(centres.shape[0]):
-                out[:, k] += (z - centres[k, j]) ** 2
+        columns = [_number_column(X[name]) for name in X.columns]
+        k = centres.shape[0]
+        out = np.empty((len(X), k), dtype=np.float64)
+        z, term, total = np.empty(CHUNK), np.empty(CHUNK), np.empty((k, CHUNK))
+        for start in range(0, len(X), CHUNK):
+            size = min(CHUNK, len(X) - start)
+            total[:, :size] = 0.0
+            for j, values in enumerate(columns):
+                part, scaled = values[start : start + size], z[:size]
+                np.subtract(part, self.mean_[j], out=scaled)
+                scaled /= self.scale_[j]
+                np.copyto(scaled, (self.median_[j] - self.mean_[j]) / self.scale_[j], where=np.isnan(part))
+                for c in range(k):
+                    np.subtract(scaled, centres[c, j], out=term[:size])
+                    term[:size] *= term[:size]
+                    total[c, :size] += term[:size]
+            out[start : start + size] = total[:, :size].T
         return out
 
 

@@ -141,7 +141,7 @@ def load_model(repo: Repository, personas: list[Persona] | None = None) -> dict[
     segment stands for.
     """
     from generator.manifest import load_manifest
-    from generator.research import SourceSpec
+    from generator.research_spec import SourceSpec
     from generator.results import fingerprint, load_saved
 
     saved = load_saved(repo.root)

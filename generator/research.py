@@ -16,74 +16,17 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
-import pyarrow.csv as pacsv
 
 from generator.findings import Finding, Severity
-from generator.manifest import Manifest, Source
+from generator.manifest import Manifest
 from generator.repository import Repository
+from generator.research_fast import fast_read
+from generator.research_spec import NUMERIC_ROLES, SourceSpec, finish_frame, wanted_columns
 
-NUMERIC_ROLES = ("numeric", "likert")
 MAX_PER_COLUMN = 3  # findings listed per column and problem before a summary line
 
 # the csv module refuses cells over 128 KiB by default; long interview notes are no error
 csv.field_size_limit(max(csv.field_size_limit(), 2**31 - 1))
-
-
-@dataclass(frozen=True)
-class ColumnSpec:
-    """How one research column is read and used."""
-
-    name: str
-    role: str
-    separator: str = ";"
-    scale: tuple[int, int] | None = None
-    levels: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class SourceSpec:
-    """One research source as the manifest declares it."""
-
-    id: str
-    kind: str
-    file: str
-    collected: str
-    key: str | None
-    delimiter: str | None
-    encoding: str | None
-    columns: dict[str, ColumnSpec]
-
-    @classmethod
-    def from_source(cls, source: Source) -> SourceSpec:
-        spec = source.spec
-        columns = {}
-        for name, raw in (spec.get("columns") or {}).items():
-            if isinstance(raw, str):
-                columns[name] = ColumnSpec(name, raw)
-            else:
-                scale = tuple(raw["scale"]) if raw.get("scale") else None
-                columns[name] = ColumnSpec(
-                    name,
-                    raw["role"],
-                    raw.get("separator", ";"),
-                    scale,
-                    tuple(str(x) for x in raw.get("levels", ())),
-                )
-        return cls(
-            source.id,
-            source.kind,
-            source.file,
-            source.collected,
-            spec.get("key"),
-            spec.get("delimiter"),
-            spec.get("encoding"),
-            columns,
-        )
-
-    def roles(self, *roles: str) -> list[str]:
-        return [c.name for c in self.columns.values() if c.role in roles]
 
 
 @dataclass
@@ -126,7 +69,7 @@ def read_source(path: Path, spec: SourceSpec, shown: str) -> tuple[pd.DataFrame 
             delimiter = spec.delimiter or _sniff(head, spec)
             raw_header = _first_record(head, delimiter)
             if not _header_findings([h.strip() for h in raw_header], spec, shown):
-                frame = _fast_read(raw, spec, delimiter, raw_header)
+                frame = fast_read(raw, spec, delimiter, raw_header)
                 if frame is not None:
                     return frame, []
     # Something is off (or the file is not UTF-8): read it row by row to say exactly what and where.
@@ -280,91 +223,6 @@ def _header_findings(header: list[str], spec: SourceSpec, shown: str) -> list[Fi
     return findings
 
 
-def _arrow_type(column: ColumnSpec) -> pa.DataType:
-    if column.role in NUMERIC_ROLES:
-        return pa.float64()
-    if column.role == "date":
-        return pa.date32()
-    if column.role in ("categorical", "ordinal", "multi-select"):
-        return pa.dictionary(pa.int32(), pa.string())
-    return pa.string()
-
-
-def _wanted(spec: SourceSpec, header: list[str]) -> list[str]:
-    return [h for h in header if h in spec.columns and spec.columns[h].role not in ("personal", "ignored")]
-
-
-def _fast_read(raw: bytes, spec: SourceSpec, delimiter: str, header: list[str]) -> pd.DataFrame | None:
-    """Read with pyarrow; None when anything is off, so the slow path can say exactly what.
-
-    `header` holds the names as written in the file (pyarrow's column names), perhaps padded with spaces.
-    Cells spanning lines are allowed only when every quote is closed: an unclosed quote would otherwise
-    swallow the rest of the file silently.
-    """
-    if raw.count(b'"') % 2:
-        return None  # a quote is never closed: Arrow would accept it silently
-    in_file = {name.strip(): name for name in header}
-    wanted = _wanted(spec, list(in_file))
-    table = _arrow_read(raw, spec, delimiter, in_file, wanted, newlines_in_values=False)
-    if table is None:
-        table = _arrow_read(raw, spec, delimiter, in_file, wanted, newlines_in_values=True)
-    if table is None or table.num_rows == 0:
-        return None
-    table = table.rename_columns(wanted)
-    frame = table.to_pandas(types_mapper={pa.string(): pd.StringDtype("pyarrow"), pa.large_string(): pd.StringDtype("pyarrow")}.get,
-                            date_as_object=False)
-    if _typed_problems(frame, spec):
-        return None
-    return _finish(frame, spec)
-
-
-def _arrow_read(raw: bytes, spec: SourceSpec, delimiter: str, in_file: dict[str, str], wanted: list[str],
-                *, newlines_in_values: bool) -> pa.Table | None:
-    try:
-        return pacsv.read_csv(
-            pa.py_buffer(raw),
-            read_options=pacsv.ReadOptions(block_size=16 << 20),  # big cells fit in a block
-            parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=newlines_in_values),
-            convert_options=pacsv.ConvertOptions(
-                column_types={in_file[name]: _arrow_type(spec.columns[name]) for name in wanted},
-                include_columns=[in_file[name] for name in wanted],
-                null_values=[""],  # like the slow path: "NA", "N/A", "null" are values, not gaps
-                strings_can_be_null=True,
-                quoted_strings_can_be_null=False,
-            ),
-        )
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        return None
-
-
-def _repeats(values: pd.Series) -> bool:
-    """Whether any value occurs twice (Arrow's hash count: several times faster than pandas on strings)."""
-    try:
-        array = pa.array(values.array)
-    except (pa.ArrowInvalid, TypeError):
-        return bool(values.duplicated().any())
-    return len(pc.unique(array)) != len(values)
-
-
-def _typed_problems(frame: pd.DataFrame, spec: SourceSpec) -> bool:
-    """Whether typed columns hold values their role forbids (cheap checks on Arrow's parsed types)."""
-    for name in frame.columns:
-        column = spec.columns[name]
-        values = frame[name]
-        if column.role == "likert" and column.scale:
-            numbers = values.to_numpy(dtype=np.float64, na_value=np.nan)
-            ok = ~np.isnan(numbers)
-            low, high = column.scale
-            if ((numbers[ok] < low) | (numbers[ok] > high) | (numbers[ok] % 1 != 0)).any():
-                return True
-        elif column.role == "ordinal" and column.levels and isinstance(values.dtype, pd.CategoricalDtype):
-            if set(map(str, values.cat.categories)) - set(column.levels):
-                return True
-        elif column.role == "key" and (values.isna().any() or (spec.kind == "survey" and name == spec.key and _repeats(values))):
-            return True
-    return False
-
-
 def _slow_read(
     text: str, spec: SourceSpec, delimiter: str, header: list[str], shown: str
 ) -> tuple[pd.DataFrame | None, list[Finding]]:
@@ -450,7 +308,7 @@ def _slow_read(
                 )
             )
         return None, findings
-    wanted = _wanted(spec, header)
+    wanted = wanted_columns(spec, header)
     indices = [header.index(name) for name in wanted]
     frame = pd.DataFrame([[r[i] for i in indices] for r in rows], columns=wanted, dtype="string")
     frame = frame.replace("", pd.NA)
@@ -458,7 +316,7 @@ def _slow_read(
     findings += problems
     if any(f.is_error for f in findings):
         return None, findings
-    return _finish(frame, spec), findings
+    return finish_frame(frame, spec), findings
 
 
 def _unclosed_quote(text: str, delimiter: str) -> int | None:
@@ -583,30 +441,6 @@ def _cell_findings(
             )
         )
     return out
-
-
-def _finish(frame: pd.DataFrame, spec: SourceSpec) -> pd.DataFrame:
-    """Final dtypes by role: categories for categoricals and multi-selects, ordered categories for ordinals."""
-    for name in frame.columns:
-        column = spec.columns[name]
-        values = frame[name]
-        if column.role in ("categorical", "multi-select"):
-            if not isinstance(values.dtype, pd.CategoricalDtype):
-                values = values.astype("string").astype("category")
-            frame[name] = values.cat.rename_categories([str(c) for c in values.cat.categories])
-        elif column.role == "ordinal":
-            if isinstance(values.dtype, pd.CategoricalDtype):
-                values = values.cat.rename_categories([str(c) for c in values.cat.categories])
-            else:
-                values = values.astype("string").astype("category")
-            levels = list(column.levels) or sorted(str(c) for c in values.cat.categories)
-            frame[name] = values.cat.set_categories(levels, ordered=True)
-        elif column.role in ("key", "text"):
-            if not isinstance(values.dtype, pd.StringDtype):
-                frame[name] = values.astype("string")
-        elif column.role == "date" and not pd.api.types.is_datetime64_any_dtype(values):
-            frame[name] = pd.to_datetime(values)
-    return frame
 
 
 def _join_findings(research: Research, repo: Repository) -> list[Finding]:

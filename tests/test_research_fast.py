@@ -1,0 +1,100 @@
+"""The fast path of the research loader: it takes clean files, and hands anything doubtful to the slow path.
+
+The slow path's findings are tested case by case in test_research.py (a bad file the fast path accepted
+would produce no finding there). Here: the cheap checks themselves, and that clean files do take the
+fast path.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pyarrow as pa
+import pytest
+
+import generator.research
+from generator.manifest import load_manifest
+from generator.repository import Repository
+from generator.research import load_research
+from generator.research_fast import odd_quotes, repeats
+
+CASES = Path(__file__).parent / "data" / "research"
+
+
+def keys(values: list[str], chunks: int = 1) -> pa.ChunkedArray:
+    size = -(-len(values) // chunks)
+    return pa.chunked_array(
+        [pa.array(values[i : i + size], pa.string()) for i in range(0, len(values), size)]
+    )
+
+
+@pytest.mark.parametrize("chunks", [1, 3])
+def test_distinct_fixed_width_keys_do_not_repeat(chunks: int) -> None:
+    assert not repeats(keys([f"R{n:06d}" for n in range(10_000)], chunks))
+
+
+@pytest.mark.parametrize("chunks", [1, 3])
+def test_a_repeated_fixed_width_key_is_found(chunks: int) -> None:
+    values = [f"R{n:06d}" for n in range(10_000)]
+    values[7_777] = values[12]
+    assert repeats(keys(values, chunks))
+
+
+def test_keys_of_varying_width() -> None:
+    values = [f"R{n}" for n in range(5_000)]
+    assert not repeats(keys(values))
+    assert repeats(keys([*values, "R42"]))
+
+
+def test_keys_that_differ_only_after_eight_bytes() -> None:
+    assert not repeats(keys(["customer-0001", "customer-0002", "customer-0003"]))
+    assert repeats(keys(["customer-0001", "customer-0002", "customer-0001"]))
+
+
+def test_a_sliced_array_is_read_from_its_own_offset() -> None:
+    array = pa.array(["AAAA", "BBBB", "CCCC", "AAAA", "DDDD", "EEEE"]).slice(1)
+    assert not repeats(pa.chunked_array([array.slice(0, 3)]))
+    assert repeats(pa.chunked_array([pa.array(["AAAA", "BBBB", "BBBB"]).slice(1)]))
+
+
+@pytest.mark.parametrize("size", [100, 5 << 20], ids=["small", "two-threads"])
+def test_quote_parity(size: int) -> None:
+    body = bytearray(b"x" * size)
+    body[size // 3] = ord('"')
+    assert odd_quotes(bytes(body))
+    body[size - 1] = ord('"')  # the second quote lands in the other half
+    assert not odd_quotes(bytes(body))
+
+
+def clean_repository(root: Path) -> Path:
+    """The repository copy with the `clean` research case as its research."""
+    shutil.rmtree(root / "research")
+    shutil.copytree(CASES / "clean", root / "research")
+    return root
+
+
+def test_a_clean_file_takes_the_fast_path(repo_copy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = clean_repository(repo_copy)
+
+    def slow(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a clean file went to the slow path")
+
+    monkeypatch.setattr(generator.research, "_slow_read", slow)
+    repo = Repository.open(root)
+    research, findings = load_research(repo, load_manifest(repo)[0])
+    assert findings == []
+    assert len(research.frames["survey"]) > 0
+
+
+def test_a_duplicate_key_at_the_end_of_a_large_file(repo_copy: Path) -> None:
+    root = clean_repository(repo_copy)
+    survey = root / "research" / "survey.csv"
+    lines = survey.read_text(encoding="utf-8").splitlines()
+    header, first = lines[0], lines[1].split(",")
+    rows = [",".join([f"S{n:06d}", *first[1:]]) for n in range(60_000)]
+    rows.append(",".join(["S000123", *first[1:]]))
+    survey.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
+    repo = Repository.open(root)
+    _, findings = load_research(repo, load_manifest(repo)[0])
+    assert [(f.code, f.line) for f in findings if f.is_error] == [("research.duplicate-key", 60_002)]
