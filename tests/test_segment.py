@@ -565,3 +565,47 @@ def test_progress_bar_shows_on_a_terminal_only(repo_copy: Path) -> None:
     piped = subprocess.run(command, capture_output=True, text=True, timeout=120)
     assert piped.returncode == 0
     assert "choosing k" not in piped.stderr and "# Segmentation of the research" in piped.stdout
+
+
+# --- the fast paths agree with the plain computation ------------------------------------------------
+
+
+def test_nearest_centre_assignment_equals_the_feature_matrix(planted: Planted, tmp_path: Path) -> None:
+    """Distances computed encoder by encoder (without a feature matrix) match the plain matrix's.
+
+    The planted data has missing numbers and departments; fitting without one department makes it a
+    category the encoder has never seen.
+    """
+    from generator.features import build_table, make_preprocessor
+
+    root = generated_repo(tmp_path / "repo", planted.frame)
+    table = build_table(read_research(root))
+    fitted_on = table.frame[table.frame["department"] != "Data"].iloc[:500]
+    pre = make_preprocessor(table).fit(fitted_on)
+    names = [str(n) for n in pre.get_feature_names_out()]
+    assert any(n.endswith("department=Platform") for n in names)
+    assert not any(n.endswith("department=Data") for n in names)
+    X = pre.transform(table.frame).astype(np.float64)
+    centres = X[np.random.default_rng(3).choice(len(X), 4, replace=False)] + 0.1
+    expected = ((X[:, None, :] - centres[None, :, :]) ** 2).sum(axis=2)
+    got = np.zeros_like(expected)
+    for name, transformer, columns in pre.transformers_:
+        if name != "remainder":
+            got += transformer.squared_distances(table.frame[columns], centres[:, pre.output_indices_[name]])
+    np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-4)
+
+
+def test_a_mixture_that_cannot_be_fitted_says_what_to_do(
+    example: tuple[Path, SegmentResult], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sklearn.mixture import GaussianMixture
+
+    from generator.errors import SegmentError
+
+    def collapse(self: object, X: object, y: object = None) -> None:
+        raise ValueError("Fitting the mixture model failed because some components have ill-defined empirical covariance.")
+
+    monkeypatch.setattr(GaussianMixture, "fit", collapse)
+    root, _ = example
+    with pytest.raises(SegmentError, match=r"--method kmeans"):
+        segment(read_research(root), SegmentOptions(3, 5, method="gmm"), today=TODAY)
