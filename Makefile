@@ -14,7 +14,10 @@ $(BIN)/personas: pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
 	touch $@
 
+# An editable install compiles nothing (and PYTHONDONTWRITEBYTECODE stops Python doing it later):
+# compile the package's modules and page templates once here, as a regular install would.
 install: $(BIN)/personas
+	$(BIN)/python -m generator.precompile
 
 check: install
 	$(BIN)/personas check

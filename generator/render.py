@@ -9,28 +9,20 @@ from __future__ import annotations
 
 import html
 import json
-import os
 import posixpath
 import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from jinja2 import (
-    ChoiceLoader,
-    Environment,
-    FileSystemBytecodeCache,
-    FileSystemLoader,
-    PackageLoader,
-    StrictUndefined,
-    TemplateError,
-)
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, StrictUndefined, TemplateError
 
 from generator.catalog import Catalog
 from generator.errors import PersonaError
 from generator.persona import Persona
 from generator.research_summary import bars, research_rows, segmentation_view
 from generator.schema_doc import schema_sections
+from generator.template_cache import for_environment
 
 # Characters Python-Markdown (with attr_list and tables) gives meaning to anywhere in a line; a backslash
 # makes them literal. With `[` and `]` escaped no link or image can form, so `(`, `)` and `!` are safe.
@@ -82,19 +74,7 @@ class Renderer:
     def __init__(self, catalog: Catalog, *, directory_urls: bool | None = True) -> None:
         self.catalog = catalog
         self.directory_urls = directory_urls  # None: link to .md files (for other site generators)
-        overrides = catalog.repo.root / "site" / "templates"
-        loaders = [FileSystemLoader(str(overrides))] if overrides.is_dir() else []
-        self.env = Environment(
-            loader=ChoiceLoader([*loaders, PackageLoader("generator", "templates")]),
-            undefined=StrictUndefined,
-            autoescape=False,  # output is Markdown: escaping is explicit through the filters below
-            trim_blocks=True,
-            lstrip_blocks=True,
-            keep_trailing_newline=True,
-            bytecode_cache=_bytecode_cache(),
-        )
-        self.env.filters.update(md=md, md_paragraphs=md_paragraphs, html=html_text, fm=front_matter_text,
-                                zip_labels=_zip_labels, k_label=lambda item: (f"k = {item[0]}", float(item[1])))
+        self.env = make_environment(catalog.repo.root / "site" / "templates")
         config = catalog.repo.config
         self.env.globals.update(
             catalog=catalog,
@@ -162,14 +142,28 @@ class Renderer:
         return pages
 
 
-def _bytecode_cache() -> FileSystemBytecodeCache | None:
-    """Compiled templates cached between runs (keyed by template source): compiling is most of the cost."""
-    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "persona-map" / "jinja"
-    try:
-        base.mkdir(parents=True, exist_ok=True)
-    except OSError:
-        return None  # read-only home: just compile every time
-    return FileSystemBytecodeCache(str(base))
+def make_environment(overrides: Path | None, *, install: bool = False) -> Environment:
+    """The one Jinja environment: override templates (if the folder exists) before the package's own.
+
+    `install` compiles into the package's template cache (see generator.template_cache).
+    """
+    loaders = [FileSystemLoader(str(overrides))] if overrides is not None and overrides.is_dir() else []
+    env = Environment(
+        loader=ChoiceLoader([*loaders, PackageLoader("generator", "templates")]),
+        undefined=StrictUndefined,
+        autoescape=False,  # output is Markdown: escaping is explicit through the filters below
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters.update(md=md, md_paragraphs=md_paragraphs, html=html_text, fm=front_matter_text,
+                       zip_labels=_zip_labels, k_label=_k_label)
+    env.bytecode_cache = for_environment(env, install=install)
+    return env
+
+
+def _k_label(item: tuple[int, float]) -> tuple[str, float]:
+    return f"k = {item[0]}", float(item[1])
 
 
 def persona_page(persona: Persona) -> str:
