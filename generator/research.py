@@ -62,16 +62,18 @@ def load_research(
 
 def read_source(path: Path, spec: SourceSpec, shown: str) -> tuple[pd.DataFrame | None, list[Finding]]:
     """One CSV as a typed DataFrame, or the findings that say why not."""
-    raw = path.read_bytes()
-    if _utf8_candidate(raw, spec):
-        head = raw[: 1 << 16].decode("utf-8", errors="replace").removeprefix("\ufeff")
+    with path.open("rb") as handle:
+        start = handle.read(1 << 16)
+    if _utf8_candidate(start, spec):
+        head = start.decode("utf-8", errors="replace").removeprefix("\ufeff")
         if head.strip():
             delimiter = spec.delimiter or _sniff(head, spec)
             raw_header = _first_record(head, delimiter)
             if not _header_findings([h.strip() for h in raw_header], spec, shown):
-                frame = fast_read(raw, spec, delimiter, raw_header)
+                frame = fast_read(path, spec, delimiter, raw_header)
                 if frame is not None:
                     return frame, []
+    raw = path.read_bytes()
     # Something is off (or the file is not UTF-8): read it row by row to say exactly what and where.
     text, encoding, findings = _decode(raw, spec, shown)
     if text is None:
@@ -91,12 +93,11 @@ def read_source(path: Path, spec: SourceSpec, shown: str) -> tuple[pd.DataFrame 
     return frame, findings + problems
 
 
-def _utf8_candidate(raw: bytes, spec: SourceSpec) -> bool:
-    """Whether the file may be read by the fast path (UTF-8, declared or not)."""
+def _utf8_candidate(start: bytes, spec: SourceSpec) -> bool:
+    """Whether the file, judged by its first bytes, may be read by the fast path (UTF-8, declared or not)."""
     if spec.encoding not in (None, "utf-8", "utf-8-sig"):
         return False
-    has_text = bool(raw[: 1 << 16].strip()) or bool(raw.strip())  # strip() copies: look at the start first
-    return has_text and not raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
+    return not start.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
 
 
 def _decode(raw: bytes, spec: SourceSpec, shown: str) -> tuple[str | None, str, list[Finding]]:

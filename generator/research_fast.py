@@ -8,6 +8,7 @@ reading it; a file with any problem goes to the slow path, which says exactly wh
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -21,20 +22,20 @@ BLOCK_SIZE = 4 << 20  # measured: 4 MiB blocks parse twice as fast as 16 MiB one
 _QUOTE = 0x22
 
 
-def fast_read(raw: bytes, spec: SourceSpec, delimiter: str, header: list[str]) -> pd.DataFrame | None:
+def fast_read(path: Path, spec: SourceSpec, delimiter: str, header: list[str]) -> pd.DataFrame | None:
     """The typed table of a clean file, or None when anything is off.
 
     `header` holds the names as written in the file (pyarrow's column names), perhaps padded with spaces.
     Cells spanning lines are allowed only when every quote is closed: an unclosed quote would otherwise
     swallow the rest of the file silently.
     """
-    if odd_quotes(raw):
+    if odd_quotes(path):
         return None
     in_file = {name.strip(): name for name in header}
     wanted = wanted_columns(spec, list(in_file))
-    table = _arrow_read(raw, spec, delimiter, in_file, wanted, newlines_in_values=False)
+    table = _arrow_read(path, spec, delimiter, in_file, wanted, newlines_in_values=False)
     if table is None:
-        table = _arrow_read(raw, spec, delimiter, in_file, wanted, newlines_in_values=True)
+        table = _arrow_read(path, spec, delimiter, in_file, wanted, newlines_in_values=True)
     if table is None or table.num_rows == 0:
         return None
     table = table.rename_columns(wanted)
@@ -50,18 +51,33 @@ def fast_read(raw: bytes, spec: SourceSpec, delimiter: str, header: list[str]) -
     return finish_frame(frame, spec)
 
 
-def odd_quotes(raw: bytes) -> bool:
+def odd_quotes(path: Path) -> bool:
     """Whether the file holds an odd number of double quotes (so one is never closed).
 
-    Counted with numpy in two halves on two threads: about 4x faster than `bytes.count`.
+    Read 8 MiB at a time into one buffer per thread (no file-sized copy in memory), the two halves of a
+    large file on two threads, and counted with numpy.
     """
-    data = np.frombuffer(raw, dtype=np.uint8)
-    if len(data) < 1 << 22:
-        return bool(np.count_nonzero(data == _QUOTE) % 2)
-    half = len(data) // 2
+    size = path.stat().st_size
+    if size < 1 << 22:
+        return _count_quotes(path, 0, size) % 2 == 1
+    half = size // 2
     with ThreadPoolExecutor(2) as pool:
-        counts = pool.map(lambda part: int(np.count_nonzero(part == _QUOTE)), (data[:half], data[half:]))
-        return bool(sum(counts) % 2)
+        counts = pool.map(_count_quotes, (path, path), (0, half), (half, size))
+        return sum(counts) % 2 == 1
+
+
+def _count_quotes(path: Path, start: int, end: int, step: int = 1 << 23) -> int:
+    buffer = bytearray(min(step, max(end - start, 1)))
+    count = 0
+    with path.open("rb") as handle:
+        handle.seek(start)
+        while start < end:
+            got = handle.readinto(memoryview(buffer)[: min(len(buffer), end - start)])
+            if not got:
+                break
+            count += int(np.count_nonzero(np.frombuffer(buffer, dtype=np.uint8, count=got) == _QUOTE))
+            start += got
+    return count
 
 
 def _arrow_type(column: ColumnSpec) -> pa.DataType:
@@ -75,7 +91,7 @@ def _arrow_type(column: ColumnSpec) -> pa.DataType:
 
 
 def _arrow_read(
-    raw: bytes,
+    path: Path,
     spec: SourceSpec,
     delimiter: str,
     in_file: dict[str, str],
@@ -94,13 +110,12 @@ def _arrow_read(
             quoted_strings_can_be_null=False,
         ),
     }
-    for block in (BLOCK_SIZE, min(len(raw) + 1, 2**31 - 1)):
+    size = path.stat().st_size
+    for block in (BLOCK_SIZE, min(size + 1, 2**31 - 1)):
         try:
-            return pacsv.read_csv(
-                pa.py_buffer(raw), read_options=pacsv.ReadOptions(block_size=block), **options
-            )
+            return pacsv.read_csv(str(path), read_options=pacsv.ReadOptions(block_size=block), **options)
         except pa.ArrowInvalid as e:
-            if "straddl" not in str(e) or block > len(raw):
+            if "straddl" not in str(e) or block > size:
                 return None
         except pa.ArrowNotImplementedError:
             return None

@@ -58,13 +58,23 @@ def test_a_sliced_array_is_read_from_its_own_offset() -> None:
     assert repeats(pa.chunked_array([pa.array(["AAAA", "BBBB", "BBBB"]).slice(1)]))
 
 
-@pytest.mark.parametrize("size", [100, 5 << 20], ids=["small", "two-threads"])
-def test_quote_parity(size: int) -> None:
+@pytest.mark.parametrize("size", [100, 5 << 20, 21 << 20], ids=["small", "two-threads", "several-blocks"])
+def test_quote_parity(size: int, tmp_path: Path) -> None:
     body = bytearray(b"x" * size)
     body[size // 3] = ord('"')
-    assert odd_quotes(bytes(body))
+    path = tmp_path / "survey.csv"
+    path.write_bytes(body)
+    assert odd_quotes(path)
     body[size - 1] = ord('"')  # the second quote lands in the other half
-    assert not odd_quotes(bytes(body))
+    path.write_bytes(body)
+    assert not odd_quotes(path)
+    body[size // 2 + size // 10] = ord('"')  # a third one, in the second half (read by the other thread)
+    path.write_bytes(body)
+    assert odd_quotes(path)
+    if size > 18 << 20:  # and one past the first 8 MiB read of the second half
+        body[size // 2 + (9 << 20)] = ord('"')
+        path.write_bytes(body)
+        assert not odd_quotes(path)
 
 
 def clean_repository(root: Path) -> Path:
