@@ -188,8 +188,6 @@ print(json.dumps({{"seconds": elapsed, "rows": summary.rows, "unassigned": summa
 """
 
 
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)

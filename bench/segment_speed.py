@@ -233,12 +233,12 @@ print(json.dumps({{"seconds": elapsed, "k": best[0], "silhouette": float(best[1]
 """
 
 
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
-    parser.add_argument("--runs", type=int, default=3, help="alternating runs of (a) and (b); medians are reported")
+    parser.add_argument(
+        "--runs", type=int, default=3, help="alternating runs of (a) and (b); medians are reported"
+    )
     parser.add_argument("--scaling", action="store_true", help="also time 100k and 3M rows for linearity")
     parser.add_argument("--skip-baseline", action="store_true", help="leave out (c), which takes minutes")
     parser.add_argument("--record", action="store_true")
@@ -275,11 +275,15 @@ def main() -> int:
         for rows in (100_000, 1_000_000, 3_000_000):
             run = b if rows == args.rows else measure(OURS.format(repo=str(make_repo(rows))))
             seconds[rows] = run["seconds"]
-            lines.append(f"- scaling: {rows:,} rows in {run['seconds']:.2f} s (peak memory {run['peak_mb']:.0f} MB)")
+            lines.append(
+                f"- scaling: {rows:,} rows in {run['seconds']:.2f} s (peak memory {run['peak_mb']:.0f} MB)"
+            )
         low = (seconds[1_000_000] - seconds[100_000]) / 900_000 * 1e6
         high = (seconds[3_000_000] - seconds[1_000_000]) / 2_000_000 * 1e6
-        lines.append(f"- marginal cost per row: {low:.2f} µs from 100k to 1M, {high:.2f} µs from 1M to 3M "
-                     "(equal means linear; the rest is a fixed cost of fitting on a sample)")
+        lines.append(
+            f"- marginal cost per row: {low:.2f} µs from 100k to 1M, {high:.2f} µs from 1M to 3M "
+            "(equal means linear; the rest is a fixed cost of fitting on a sample)"
+        )
     print("\n".join(lines))
     if args.record:
         record(

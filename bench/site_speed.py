@@ -176,7 +176,9 @@ def from_source(ours: list[str], theirs: list[str], repo: Path, runs: int) -> li
         for _ in range(runs):
             _uncompile()
             with tempfile.TemporaryDirectory() as cache:
-                pairs.append((_time(ours, repo, cache, {"PYTHONDONTWRITEBYTECODE": "1"}), _time(theirs, repo)))
+                pairs.append(
+                    (_time(ours, repo, cache, {"PYTHONDONTWRITEBYTECODE": "1"}), _time(theirs, repo))
+                )
     finally:
         subprocess.run([sys.executable, "-m", "generator.precompile"], check=True, cwd=ROOT)
     return pairs

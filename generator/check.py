@@ -16,7 +16,13 @@ from generator.rules import Context, file_rules, repository_rules
 from generator.validate import validate
 
 
-def check(repo: Repository, paths: Sequence[Path] = (), today: date | None = None, *, scan_research_files: bool = True) -> CheckResult:
+def check(
+    repo: Repository,
+    paths: Sequence[Path] = (),
+    today: date | None = None,
+    *,
+    scan_research_files: bool = True,
+) -> CheckResult:
     """Check the repository's personas (or only `paths`) and return every finding at once.
 
     Repository-wide rules (unique ids, 3-5 primary personas) run only when the whole personas/ folder is

@@ -52,7 +52,9 @@ class _Steps:
     """A progress bar over named steps on a terminal; silent otherwise."""
 
     def __init__(self, total: int, label: str) -> None:
-        self.bar = click.progressbar(length=total, label=label, file=sys.stderr) if sys.stderr.isatty() else None
+        self.bar = (
+            click.progressbar(length=total, label=label, file=sys.stderr) if sys.stderr.isatty() else None
+        )
 
     def __enter__(self):
         if self.bar is None:
@@ -199,10 +201,31 @@ def render(root: Path | None, today: date, out: Path, links: str) -> None:
 def segment_options(func):
     """The options of a segmentation run, shared by `segment` and `suggest`."""
     options = [
-        click.option("--k-min", type=click.IntRange(min=2), default=None, help="Fewest segments to consider (default: primary_min)."),
-        click.option("--k-max", type=click.IntRange(min=2), default=None, help="Most segments to consider (default: primary_max)."),
-        click.option("--method", type=click.Choice(["kmeans", "gmm"]), default="kmeans", help="k-means (default) or a Gaussian mixture."),
-        click.option("--seed", type=int, default=0, show_default=True, help="Random seed: the same seed gives the same segments."),
+        click.option(
+            "--k-min",
+            type=click.IntRange(min=2),
+            default=None,
+            help="Fewest segments to consider (default: primary_min).",
+        ),
+        click.option(
+            "--k-max",
+            type=click.IntRange(min=2),
+            default=None,
+            help="Most segments to consider (default: primary_max).",
+        ),
+        click.option(
+            "--method",
+            type=click.Choice(["kmeans", "gmm"]),
+            default="kmeans",
+            help="k-means (default) or a Gaussian mixture.",
+        ),
+        click.option(
+            "--seed",
+            type=int,
+            default=0,
+            show_default=True,
+            help="Random seed: the same seed gives the same segments.",
+        ),
     ]
     for option in reversed(options):
         func = option(func)
@@ -222,8 +245,16 @@ def _options(repo, k_min: int | None, k_max: int | None, method: str, seed: int)
 @root_option
 @today_option
 @segment_options
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", help="text: the Markdown report; json: everything.")
-def segment(root: Path | None, today: date, k_min: int | None, k_max: int | None, method: str, seed: int, fmt: str) -> None:
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    help="text: the Markdown report; json: everything.",
+)
+def segment(
+    root: Path | None, today: date, k_min: int | None, k_max: int | None, method: str, seed: int, fmt: str
+) -> None:
     """Segment the research respondents and profile each segment; saves results under build/segments/."""
     from generator.repository import Repository
     from generator.segment import run
@@ -231,7 +262,9 @@ def segment(root: Path | None, today: date, k_min: int | None, k_max: int | None
     repo = Repository.open(root)
     options = _options(repo, k_min, k_max, method, seed)
     with _progress(6, "Segmenting") as step:
-        result, paths, findings = run(repo, today, options.k_min, options.k_max, options.method, options.seed, progress=step)
+        result, paths, findings = run(
+            repo, today, options.k_min, options.k_max, options.method, options.seed, progress=step
+        )
     _echo_findings(findings)
     if result is None:
         sys.exit(1)
@@ -248,8 +281,15 @@ def segment(root: Path | None, today: date, k_min: int | None, k_max: int | None
 @root_option
 @today_option
 @segment_options
-@click.option("--apply", "apply_", is_flag=True, help="Write the data-derived fields into the persona files (atomically).")
-def suggest(root: Path | None, today: date, k_min: int | None, k_max: int | None, method: str, seed: int, apply_: bool) -> None:
+@click.option(
+    "--apply",
+    "apply_",
+    is_flag=True,
+    help="Write the data-derived fields into the persona files (atomically).",
+)
+def suggest(
+    root: Path | None, today: date, k_min: int | None, k_max: int | None, method: str, seed: int, apply_: bool
+) -> None:
     """Match the latest segments to the personas and propose data-backed updates, as a PR description.
 
     Without --apply nothing is written except draft personas under build/segments/candidates/.
@@ -259,7 +299,9 @@ def suggest(root: Path | None, today: date, k_min: int | None, k_max: int | None
 
     repo = Repository.open(root)
     with _progress(7, "Comparing") as step:
-        proposal, findings = propose(repo, today, _options(repo, k_min, k_max, method, seed), apply=apply_, progress=step)
+        proposal, findings = propose(
+            repo, today, _options(repo, k_min, k_max, method, seed), apply=apply_, progress=step
+        )
     _echo_findings(findings)
     if proposal is None:
         sys.exit(1)

@@ -41,7 +41,9 @@ class AutoKClusterer(ClusterMixin, BaseEstimator):
         if self.method == "kmeans":
             return KMeans(n_clusters=k, n_init=self.n_init, random_state=seed)
         if self.method == "gmm":
-            return GaussianMixture(n_components=k, covariance_type="diag", n_init=max(1, self.n_init // 2), random_state=seed)
+            return GaussianMixture(
+                n_components=k, covariance_type="diag", n_init=max(1, self.n_init // 2), random_state=seed
+            )
         raise ValueError(f"method must be 'kmeans' or 'gmm', not {self.method!r}")
 
     def fit(self, X: np.ndarray, y: object = None) -> AutoKClusterer:
@@ -53,7 +55,11 @@ class AutoKClusterer(ClusterMixin, BaseEstimator):
         if k_min < 2:
             raise ValueError(f"need at least 3 rows to cluster, got n_samples = {n}")
         fit_rows = rng.choice(n, self.fit_sample, replace=False) if n > self.fit_sample else np.arange(n)
-        score_rows = fit_rows if len(fit_rows) <= self.score_sample else rng.choice(fit_rows, self.score_sample, replace=False)
+        score_rows = (
+            fit_rows
+            if len(fit_rows) <= self.score_sample
+            else rng.choice(fit_rows, self.score_sample, replace=False)
+        )
         seed = int(rng.randint(np.iinfo(np.int32).max))
         self.scores_: dict[int, float] = {}
         best = None

@@ -38,8 +38,11 @@ def due_for_review(repo: Repository, today: date, within: int) -> list[DueItem]:
         doc, _ = load(path, repo.display(path))
         if doc is None:
             continue
-        dates = review_dates(get(doc.data, "spec", "review"), repo.config.review_interval_months,
-                             get(doc.data, "spec", "evidence", "drift"))
+        dates = review_dates(
+            get(doc.data, "spec", "review"),
+            repo.config.review_interval_months,
+            get(doc.data, "spec", "evidence", "drift"),
+        )
         if dates is None:
             continue
         status = dates.status(today, within)

@@ -45,7 +45,9 @@ def build_table(research: Research) -> FeatureTable:
     analytics = research.by_kind("analytics")
     base_id = surveys[0] if surveys else (analytics[0] if analytics else None)
     if base_id is None:
-        raise SegmentError("no survey or analytics source could be read: declare one in research/manifest.yaml")
+        raise SegmentError(
+            "no survey or analytics source could be read: declare one in research/manifest.yaml"
+        )
     spec = research.specs[base_id]
     base = research.frames[base_id]
     key = spec.key
@@ -119,7 +121,9 @@ class _CodedEncoder(TransformerMixin, BaseEstimator):
             table, rows = self._coded(X[name], index)
             lookup = ((table[:, None, :] - block[None, :, :]) ** 2).sum(axis=2)
             for start_row in range(0, len(X), CHUNK):  # row blocks that stay in the CPU cache
-                out[start_row : start_row + CHUNK] += np.take(lookup, rows[start_row : start_row + CHUNK], axis=0)
+                out[start_row : start_row + CHUNK] += np.take(
+                    lookup, rows[start_row : start_row + CHUNK], axis=0
+                )
         return out
 
 
@@ -140,9 +144,17 @@ class CategoryOneHot(_CodedEncoder):
         self.categories_ = []
         for name in X.columns:
             column = as_categorical(X[name])
-            counts = np.bincount(column.cat.codes[column.cat.codes >= 0], minlength=len(column.cat.categories))
+            counts = np.bincount(
+                column.cat.codes[column.cat.codes >= 0], minlength=len(column.cat.categories)
+            )
             shares = counts / max(len(column), 1)
-            self.categories_.append([str(c) for c, share in zip(column.cat.categories, shares, strict=True) if share > 0 and share >= self.min_share])
+            self.categories_.append(
+                [
+                    str(c)
+                    for c, share in zip(column.cat.categories, shares, strict=True)
+                    if share > 0 and share >= self.min_share
+                ]
+            )
         self.feature_names_in_ = np.asarray([str(c) for c in X.columns], dtype=object)
         return self
 
@@ -155,12 +167,21 @@ class CategoryOneHot(_CodedEncoder):
         # the one-hot row of each of the column's own categories (unseen ones: all zeros), so every
         # cell is looked up by its code as it is, without recoding a million cells
         position = pd.Index(categories).get_indexer([str(c) for c in column.cat.categories])
-        one_hot = np.vstack([np.eye(len(categories), dtype=np.float32), np.zeros((1, len(categories)), np.float32)])
+        one_hot = np.vstack(
+            [np.eye(len(categories), dtype=np.float32), np.zeros((1, len(categories)), np.float32)]
+        )
         return _with_missing_row(one_hot[position], column.cat.codes.to_numpy())
 
     def get_feature_names_out(self, input_features: object = None) -> np.ndarray:
         check_is_fitted(self)
-        return np.asarray([f"{n}={c}" for n, cats in zip(self.feature_names_in_, self.categories_, strict=True) for c in cats], dtype=object)
+        return np.asarray(
+            [
+                f"{n}={c}"
+                for n, cats in zip(self.feature_names_in_, self.categories_, strict=True)
+                for c in cats
+            ],
+            dtype=object,
+        )
 
 
 def as_categorical(column: pd.Series) -> pd.Series:
@@ -185,10 +206,18 @@ def split_choices(column: pd.Series, separator: str) -> tuple[np.ndarray, np.nda
     lists = pc.split_pattern(values, separator)
     flat = pc.utf8_trim_whitespace(pc.list_flatten(lists))
     rows = pc.list_parent_indices(lists).to_numpy()
-    encoded = pc.dictionary_encode(flat).combine_chunks() if isinstance(flat, pa.ChunkedArray) else pc.dictionary_encode(flat)
+    encoded = (
+        pc.dictionary_encode(flat).combine_chunks()
+        if isinstance(flat, pa.ChunkedArray)
+        else pc.dictionary_encode(flat)
+    )
     codes = encoded.indices.to_numpy(zero_copy_only=False)
     names = [str(name) for name in encoded.dictionary.to_pylist()]
-    keep = np.asarray([bool(name) for name in names], dtype=bool)[codes] if len(codes) else np.zeros(0, dtype=bool)
+    keep = (
+        np.asarray([bool(name) for name in names], dtype=bool)[codes]
+        if len(codes)
+        else np.zeros(0, dtype=bool)
+    )
     return rows[keep], codes[keep].astype(np.int64), names
 
 
@@ -199,7 +228,9 @@ def choice_indicators(column: pd.Series, separator: str, choices: list[str]) -> 
     """
     if isinstance(column.dtype, pd.CategoricalDtype):
         combos = pd.Series([str(c) for c in column.cat.categories], dtype="string")
-        table = np.vstack([choice_indicators(combos, separator, choices), np.zeros((1, len(choices)), np.float32)])
+        table = np.vstack(
+            [choice_indicators(combos, separator, choices), np.zeros((1, len(choices)), np.float32)]
+        )
         codes = column.cat.codes.to_numpy()
         return table[np.where(codes >= 0, codes, len(combos))]
     rows, codes, names = split_choices(column, separator)
@@ -253,7 +284,10 @@ class MultiSelectOneHot(_CodedEncoder):
 
     def get_feature_names_out(self, input_features: object = None) -> np.ndarray:
         check_is_fitted(self)
-        return np.asarray([f"{n} has {c}" for n, cs in zip(self.feature_names_in_, self.choices_, strict=True) for c in cs], dtype=object)
+        return np.asarray(
+            [f"{n} has {c}" for n, cs in zip(self.feature_names_in_, self.choices_, strict=True) for c in cs],
+            dtype=object,
+        )
 
 
 class ScaledNumbers(TransformerMixin, BaseEstimator):
@@ -261,7 +295,9 @@ class ScaledNumbers(TransformerMixin, BaseEstimator):
 
     def fit(self, X: pd.DataFrame, y: object = None) -> ScaledNumbers:
         values = _numbers(pd.DataFrame(X))
-        self.median_ = np.nan_to_num(np.nanmedian(values, axis=0)) if len(values) else np.zeros(values.shape[1])
+        self.median_ = (
+            np.nan_to_num(np.nanmedian(values, axis=0)) if len(values) else np.zeros(values.shape[1])
+        )
         filled = np.where(np.isnan(values), self.median_, values)
         self.mean_ = filled.mean(axis=0) if len(filled) else np.zeros(values.shape[1])
         scale = filled.std(axis=0) if len(filled) else np.ones(values.shape[1])
@@ -330,12 +366,16 @@ def make_preprocessor(table: FeatureTable) -> ColumnTransformer:
     if categorical:
         steps.append(("categorical", CategoryOneHot(min_share=0.01), categorical))
     for name in table.columns("multi-select"):
-        steps.append((f"multi:{name}", MultiSelectOneHot(table.separators.get(name, ";"), min_share=0.01), [name]))
+        steps.append(
+            (f"multi:{name}", MultiSelectOneHot(table.separators.get(name, ";"), min_share=0.01), [name])
+        )
     numeric = table.columns("numeric", "ordinal", "likert")
     if numeric:
         steps.append(("numeric", ScaledNumbers(), numeric))
     if not steps:
-        raise SegmentError("the research has no columns usable for segmentation (categorical, multi-select, ordinal, likert or numeric)")
+        raise SegmentError(
+            "the research has no columns usable for segmentation (categorical, multi-select, ordinal, likert or numeric)"
+        )
     return ColumnTransformer(steps, remainder="drop", sparse_threshold=0.0, n_jobs=None)
 
 

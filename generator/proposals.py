@@ -27,23 +27,31 @@ class Proposal:
     findings: list[Finding] = field(default_factory=list)
 
 
-def current_segmentation(catalog: Catalog, today: date, options: SegmentOptions,
-                         progress: Any = None) -> tuple[dict[str, Any] | None, list[Finding]]:
+def current_segmentation(
+    catalog: Catalog, today: date, options: SegmentOptions, progress: Any = None
+) -> tuple[dict[str, Any] | None, list[Finding]]:
     """The saved segmentation when it was made from today's research with these options, else a new one."""
     repo, manifest = catalog.repo, catalog.manifest
     saved = load_saved(repo.root)
     wanted = {"k_min": options.k_min, "k_max": options.k_max, "method": options.method, "seed": options.seed}
-    if saved and manifest.loaded and saved.get("inputs") == fingerprint(repo, manifest) and \
-            {k: saved["options"].get(k) for k in wanted} == wanted:
+    if (
+        saved
+        and manifest.loaded
+        and saved.get("inputs") == fingerprint(repo, manifest)
+        and {k: saved["options"].get(k) for k in wanted} == wanted
+    ):
         return saved, []
     from generator.segment import run
 
-    result, _, findings = run(repo, today, options.k_min, options.k_max, options.method, options.seed, progress)
+    result, _, findings = run(
+        repo, today, options.k_min, options.k_max, options.method, options.seed, progress
+    )
     return (result.to_dict() if result else None), findings
 
 
-def propose(repo: Repository, today: date, options: SegmentOptions, *, apply: bool = False,
-            progress: Any = None) -> tuple[Proposal | None, list[Finding]]:
+def propose(
+    repo: Repository, today: date, options: SegmentOptions, *, apply: bool = False, progress: Any = None
+) -> tuple[Proposal | None, list[Finding]]:
     """Compare personas with the research; with `apply`, write the data-derived fields atomically.
 
     None, with the findings that say why, when the research cannot be segmented.
@@ -79,7 +87,9 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.casefold()).strip("-")[:40] or "segment"
 
 
-def _write_drafts(repo: Repository, catalog: Catalog, suggestions: Suggestions, today: date, last_research: str) -> list[str]:
+def _write_drafts(
+    repo: Repository, catalog: Catalog, suggestions: Suggestions, today: date, last_research: str
+) -> list[str]:
     """A draft persona file per segment no persona speaks for, pre-filled from the data."""
     folder = repo.root / RESULTS_DIR / "candidates"
     written = []
@@ -108,7 +118,9 @@ def _q(value: Any) -> str:
     return json.dumps(str(value), ensure_ascii=False)
 
 
-def draft_yaml(draft_id: str, segment: dict[str, Any], catalog: Catalog, today: date, last_research: str) -> str:
+def draft_yaml(
+    draft_id: str, segment: dict[str, Any], catalog: Catalog, today: date, last_research: str
+) -> str:
     """A persona file to complete by hand; every TODO marks what the data cannot say."""
     modes = segment.get("modes", {})
     sources = sorted(catalog.manifest.sources)
@@ -152,7 +164,11 @@ def draft_yaml(draft_id: str, segment: dict[str, Any], catalog: Catalog, today: 
     if segment.get("quotes"):
         lines.append("  quotes:")
         for quote in segment["quotes"][:3]:
-            lines += [f"    - text: {_q(quote['text'])}", f"      source: {quote['source']}", f"      respondent: {quote['respondent']}"]
+            lines += [
+                f"    - text: {_q(quote['text'])}",
+                f"      source: {quote['source']}",
+                f"      respondent: {quote['respondent']}",
+            ]
     lines += [
         "  evidence:",
         "    sources:",
@@ -188,25 +204,40 @@ def markdown(proposal: Proposal, applied: bool) -> str:
     ]
     for r in s.reports:
         flag = "**review**" if r.significant else ("no segment" if r.match is None else "ok")
-        lines.append(f"| {r.persona.name} | {r.match.segment if r.match else '—'} | {_pct(r.share_then)} → {_pct(r.share_now)} "
-                     f"| {r.size_then or 'n/a'} → {r.size_now or 'n/a'} | {r.drift:.2f} | {flag} |")
+        lines.append(
+            f"| {r.persona.name} | {r.match.segment if r.match else '—'} | {_pct(r.share_then)} → {_pct(r.share_now)} "
+            f"| {r.size_then or 'n/a'} → {r.size_now or 'n/a'} | {r.drift:.2f} | {flag} |"
+        )
     lines.append("")
     lines += [f"**Coverage:** the primary personas stand for {s.coverage:.0%} of respondents.", ""]
     for segment in s.uncovered:
-        lines.append(f"- **{segment['id']}** ({segment['share']:.0%}, {segment['size']} respondents) is covered by **no persona**: "
-                     "a new persona candidate (draft below).")
+        lines.append(
+            f"- **{segment['id']}** ({segment['share']:.0%}, {segment['size']} respondents) is covered by **no persona**: "
+            "a new persona candidate (draft below)."
+        )
     for segment in s.secondary_only:
-        lines.append(f"- **{segment['id']}** ({segment['share']:.0%}) is covered only by a secondary persona.")
+        lines.append(
+            f"- **{segment['id']}** ({segment['share']:.0%}) is covered only by a secondary persona."
+        )
     if s.uncovered or s.secondary_only:
         lines.append("")
     for r in s.reports:
         lines += _persona_section(r)
     for r in s.retire:
-        lines += [f"### Retire or merge: {r.persona.name}", "",
-                  "No segment of the current research supports this persona. Retire it, or merge it into the "
-                  "persona closest to it, unless research that this segmentation does not cover backs it.", ""]
+        lines += [
+            f"### Retire or merge: {r.persona.name}",
+            "",
+            "No segment of the current research supports this persona. Retire it, or merge it into the "
+            "persona closest to it, unless research that this segmentation does not cover backs it.",
+            "",
+        ]
     if proposal.drafts:
-        lines += ["### New persona candidates", "", *(f"- `{d}`: a draft to complete" for d in proposal.drafts), ""]
+        lines += [
+            "### New persona candidates",
+            "",
+            *(f"- `{d}`: a draft to complete" for d in proposal.drafts),
+            "",
+        ]
     if proposal.edits:
         verb = "Applied" if applied else "Would apply (run with --apply)"
         lines += [f"### {verb}: data-derived fields only", ""]
@@ -221,7 +252,9 @@ def _persona_section(r: PersonaReport) -> list[str]:
     if r.match is None:
         return []
     out = [f"### {r.persona.name} ({r.match.segment})", ""]
-    out.append(f"Match score {r.match.score:.2f}; {r.match.overlap:.0%} of its quoted respondents are in this segment.")
+    out.append(
+        f"Match score {r.match.score:.2f}; {r.match.overlap:.0%} of its quoted respondents are in this segment."
+    )
     if r.significant:
         out.append(f"**Drift {r.drift:.2f} ≥ {SIGNIFICANT_DRIFT}: the persona is marked due for review.**")
     out.append("")

@@ -130,7 +130,13 @@ class Renderer:
         pages.append(
             Page(
                 "research.md",
-                self._render("research.md.j2", "research.md", rows=research_rows(cat), segmentation=segmentation_view(cat), bars=bars),
+                self._render(
+                    "research.md.j2",
+                    "research.md",
+                    rows=research_rows(cat),
+                    segmentation=segmentation_view(cat),
+                    bars=bars,
+                ),
             )
         )
         schema = json.loads(cat.repo.schema_path().read_text(encoding="utf-8"))
@@ -156,8 +162,14 @@ def make_environment(overrides: Path | None, *, install: bool = False) -> Enviro
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.filters.update(md=md, md_paragraphs=md_paragraphs, html=html_text, fm=front_matter_text,
-                       zip_labels=_zip_labels, k_label=_k_label)
+    env.filters.update(
+        md=md,
+        md_paragraphs=md_paragraphs,
+        html=html_text,
+        fm=front_matter_text,
+        zip_labels=_zip_labels,
+        k_label=_k_label,
+    )
     env.bytecode_cache = for_environment(env, install=install)
     return env
 
@@ -185,7 +197,9 @@ def _page_url(path: str, directory_urls: bool) -> str:
     return stem + "/"
 
 
-def _zip_labels(shares: list[float], segments: list[dict[str, Any]], backs: dict[str, str], catalog: Catalog) -> list[tuple[str, float]]:
+def _zip_labels(
+    shares: list[float], segments: list[dict[str, Any]], backs: dict[str, str], catalog: Catalog
+) -> list[tuple[str, float]]:
     """Chart rows: 'S1 · Priya, the Platform Lead' and the segment's share."""
     out = []
     for share, segment in zip(shares, segments, strict=True):

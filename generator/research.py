@@ -81,7 +81,15 @@ def read_source(path: Path, spec: SourceSpec, shown: str) -> tuple[pd.DataFrame 
     text = text.removeprefix("\ufeff")  # a BOM left by a declared encoding (Excel's "CSV UTF-8")
     if not text.strip():
         return None, findings + [
-            Finding(shown, 1, 0, "", "research file is empty", "export the data again with a header row", "research.empty")
+            Finding(
+                shown,
+                1,
+                0,
+                "",
+                "research file is empty",
+                "export the data again with a header row",
+                "research.empty",
+            )
         ]
     delimiter = spec.delimiter or _sniff(text, spec)
     raw_header = _first_record(text, delimiter)

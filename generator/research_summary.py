@@ -110,6 +110,13 @@ def bars(items: list[tuple[str, float]], width: int = 320, unit: str = "%") -> d
     top = max((v for _, v in items), default=1.0) or 1.0
     rows = []
     for index, (label, value) in enumerate(items):
-        rows.append({"label": label, "value": value, "y": index * 28, "w": max(2, round(width * value / top)),
-                     "text": f"{value:.0%}" if unit == "%" else f"{value:.2f}"})
+        rows.append(
+            {
+                "label": label,
+                "value": value,
+                "y": index * 28,
+                "w": max(2, round(width * value / top)),
+                "text": f"{value:.0%}" if unit == "%" else f"{value:.2f}",
+            }
+        )
     return {"rows": rows, "height": len(items) * 28, "width": width}

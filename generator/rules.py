@@ -89,7 +89,9 @@ def file_rules(doc: Document, path: Path, ctx: Context) -> list[Finding]:
 
 def _review_rule(doc: Document, ctx: Context) -> list[Finding]:
     review = get(doc.data, "spec", "review")
-    dates = review_dates(review, ctx.config.review_interval_months, get(doc.data, "spec", "evidence", "drift"))
+    dates = review_dates(
+        review, ctx.config.review_interval_months, get(doc.data, "spec", "evidence", "drift")
+    )
     if dates is None:
         return []
     status = dates.status(ctx.today, ctx.config.due_soon_days)

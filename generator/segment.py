@@ -87,14 +87,23 @@ class SegmentResult:
         return float(np.mean(self.stability)) if self.stability else 0.0
 
     def to_dict(self) -> dict[str, Any]:
-        data = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in ("keys", "labels", "segments")}
+        data = {
+            f.name: getattr(self, f.name)
+            for f in fields(self)
+            if f.name not in ("keys", "labels", "segments")
+        }
         data["segments"] = [asdict(s) for s in self.segments]
         data["scores"] = {str(k): v for k, v in self.scores.items()}
         return data
 
 
-def segment(research: Research, options: SegmentOptions, inputs: str = "", progress: Progress | None = None,
-            today: date | None = None) -> SegmentResult:
+def segment(
+    research: Research,
+    options: SegmentOptions,
+    inputs: str = "",
+    progress: Progress | None = None,
+    today: date | None = None,
+) -> SegmentResult:
     """Cluster the respondents, choose k, measure stability and profile every segment.
 
     The model is fitted on a sample of `fit_sample` rows (all rows when there are fewer); every row is
@@ -106,29 +115,44 @@ def segment(research: Research, options: SegmentOptions, inputs: str = "", progr
         return _segment(research, options, inputs, progress or (lambda _: None), today)
 
 
-def _segment(research: Research, options: SegmentOptions, inputs: str, step: Progress, today: date | None) -> SegmentResult:
+def _segment(
+    research: Research, options: SegmentOptions, inputs: str, step: Progress, today: date | None
+) -> SegmentResult:
     step("joining sources")
     table = build_table(research)
     n = len(table.frame)
     if n < 3:
-        raise SegmentError(f"{n} respondent{'s' if n != 1 else ''} in the research: segmenting needs at least 3")
+        raise SegmentError(
+            f"{n} respondent{'s' if n != 1 else ''} in the research: segmenting needs at least 3"
+        )
     rng = np.random.default_rng(options.seed)
-    sample = np.sort(rng.choice(n, options.fit_sample, replace=False)) if n > options.fit_sample else np.arange(n)
+    sample = (
+        np.sort(rng.choice(n, options.fit_sample, replace=False)) if n > options.fit_sample else np.arange(n)
+    )
     step("building features")
     pre = make_preprocessor(table)
     X_fit = pre.fit_transform(table.frame.iloc[sample]).astype(_dtype(options.method))
     step("choosing k")
     try:
-        clusterer = AutoKClusterer(options.k_min, options.k_max, options.method, options.fit_sample,
-                                   options.score_sample, n_init=3, random_state=options.seed).fit(X_fit)
+        clusterer = AutoKClusterer(
+            options.k_min,
+            options.k_max,
+            options.method,
+            options.fit_sample,
+            options.score_sample,
+            n_init=3,
+            random_state=options.seed,
+        ).fit(X_fit)
         step("checking stability")
         stability = clusterer.stability(X_fit, options.resamples)
         null = null_silhouette(X_fit, clusterer, options.seed)
     except ValueError as e:  # a Gaussian mixture whose components collapse onto a few identical rows
         if options.method != "gmm":
             raise
-        raise SegmentError(f"the Gaussian mixture could not be fitted ({str(e).split('.')[0].lower()}); "
-                           "use the default k-means (--method kmeans) or fewer segments (--k-max)") from e
+        raise SegmentError(
+            f"the Gaussian mixture could not be fitted ({str(e).split('.')[0].lower()}); "
+            "use the default k-means (--method kmeans) or fewer segments (--k-max)"
+        ) from e
     warnings = _warnings(clusterer, stability, null)
     step("assigning every respondent")
     raw = _assign(table, pre, clusterer, sample)
@@ -162,7 +186,9 @@ def _dtype(method: str) -> type:
     return np.float32 if method == "kmeans" else np.float64
 
 
-def _assign(table: FeatureTable, pre: Any, clusterer: AutoKClusterer, sample: np.ndarray, chunk: int = 100_000) -> np.ndarray:
+def _assign(
+    table: FeatureTable, pre: Any, clusterer: AutoKClusterer, sample: np.ndarray, chunk: int = 100_000
+) -> np.ndarray:
     """Segment of every row: the fitted rows' labels, the rest transformed and assigned chunk by chunk."""
     n = len(table.frame)
     if len(sample) == n:
@@ -207,7 +233,9 @@ def _profiles(table: FeatureTable, research: Research, labels: np.ndarray, k: in
     frame = table.frame
     n = len(frame)
     sizes = np.bincount(labels, minlength=k)
-    segments = [Segment(f"S{i + 1}", int(sizes[i]), round(float(sizes[i] / n), 4) if n else 0.0) for i in range(k)]
+    segments = [
+        Segment(f"S{i + 1}", int(sizes[i]), round(float(sizes[i] / n), 4) if n else 0.0) for i in range(k)
+    ]
     for column in table.columns("categorical", "ordinal"):
         values = as_categorical(frame[column])
         categories = [str(c) for c in values.cat.categories]
@@ -240,7 +268,14 @@ def _profiles(table: FeatureTable, research: Research, labels: np.ndarray, k: in
                     inside = sums[i] / counts[i]
                     z = float((inside - mean) / std)
                     if abs(z) >= threshold:
-                        getattr(seg, attribute).append({"column": column, "mean": _round(inside), "overall": _round(mean), "z": round(z, 2)})
+                        getattr(seg, attribute).append(
+                            {
+                                "column": column,
+                                "mean": _round(inside),
+                                "overall": _round(mean),
+                                "z": round(z, 2),
+                            }
+                        )
     interviewed = _interviewed(research)
     found = frame.index.isin(sorted(interviewed)) if interviewed else np.zeros(n, dtype=bool)
     found_keys, found_labels = [str(key) for key in frame.index[found]], labels[found]
@@ -249,7 +284,9 @@ def _profiles(table: FeatureTable, research: Research, labels: np.ndarray, k: in
         seg.categories = seg.categories[:8]
         seg.numbers.sort(key=lambda x: -abs(x["z"]))
         seg.analytics.sort(key=lambda x: -abs(x["z"]))
-        seg.interviewees = sorted(key for key, label in zip(found_keys, found_labels, strict=True) if label == i)
+        seg.interviewees = sorted(
+            key for key, label in zip(found_keys, found_labels, strict=True) if label == i
+        )
         seg.quotes = _quotes(research, set(seg.interviewees))
     return segments
 
@@ -260,8 +297,16 @@ def _counts(labels: np.ndarray, codes: np.ndarray, width: int, k: int) -> np.nda
     return np.bincount(flat, minlength=k * (width + 1)).reshape(k, width + 1)[:, 1:]
 
 
-def _add_categories(segments: list[Segment], column: str, categories: list[str], counts: np.ndarray,
-                    sizes: np.ndarray, n: int, *, modes: bool = True) -> None:
+def _add_categories(
+    segments: list[Segment],
+    column: str,
+    categories: list[str],
+    counts: np.ndarray,
+    sizes: np.ndarray,
+    n: int,
+    *,
+    modes: bool = True,
+) -> None:
     overall = counts.sum(axis=0) / max(n, 1)
     for i, seg in enumerate(segments):
         if not sizes[i]:
@@ -270,12 +315,21 @@ def _add_categories(segments: list[Segment], column: str, categories: list[str],
         ranked = np.argsort(-shares, kind="stable")
         if modes and shares[ranked[0]] > 0:
             seg.modes[column] = categories[ranked[0]]
-            seg.distributions[column] = {categories[j]: round(float(shares[j]), 4) for j in ranked[:25] if shares[j] >= 0.01}
+            seg.distributions[column] = {
+                categories[j]: round(float(shares[j]), 4) for j in ranked[:25] if shares[j] >= 0.01
+            }
         for j in ranked:
             share, base = float(shares[j]), float(overall[j])
             if share >= 0.25 and base > 0 and share / base >= 1.3:
-                seg.categories.append({"column": column, "value": categories[j], "share": round(share, 3),
-                                       "overall": round(base, 3), "lift": round(share / base, 2)})
+                seg.categories.append(
+                    {
+                        "column": column,
+                        "value": categories[j],
+                        "share": round(share, 3),
+                        "overall": round(base, 3),
+                        "lift": round(share / base, 2),
+                    }
+                )
 
 
 def _as_number(column: pd.Series) -> pd.Series:
@@ -296,7 +350,9 @@ def _quotes(research: Research, members: set[str], limit: int = 5) -> list[dict[
         frame = research.frames[sid]
         if not spec.key or spec.key not in frame:
             continue
-        text_columns = [c for c in spec.roles("text") if c in frame and "quote" in c.lower()] or [c for c in spec.roles("text") if c in frame][:1]
+        text_columns = [c for c in spec.roles("text") if c in frame and "quote" in c.lower()] or [
+            c for c in spec.roles("text") if c in frame
+        ][:1]
         if not text_columns:
             continue
         rows = frame[frame[spec.key].astype("string").isin(members)]
@@ -325,13 +381,28 @@ def _model(pre: Any, clusterer: AutoKClusterer, order: np.ndarray, table: Featur
         if name == "remainder":
             continue
         if hasattr(transformer, "categories_"):
-            encoders.append({"kind": "one-hot", "columns": list(columns), "categories": transformer.categories_})
+            encoders.append(
+                {"kind": "one-hot", "columns": list(columns), "categories": transformer.categories_}
+            )
         elif hasattr(transformer, "choices_"):
-            encoders.append({"kind": "multi-select", "columns": list(columns), "separator": transformer.separator,
-                             "choices": transformer.choices_})
+            encoders.append(
+                {
+                    "kind": "multi-select",
+                    "columns": list(columns),
+                    "separator": transformer.separator,
+                    "choices": transformer.choices_,
+                }
+            )
         else:
-            encoders.append({"kind": "scaled", "columns": list(columns), "median": transformer.median_.round(6).tolist(),
-                             "mean": transformer.mean_.round(6).tolist(), "scale": transformer.scale_.round(6).tolist()})
+            encoders.append(
+                {
+                    "kind": "scaled",
+                    "columns": list(columns),
+                    "median": transformer.median_.round(6).tolist(),
+                    "mean": transformer.mean_.round(6).tolist(),
+                    "scale": transformer.scale_.round(6).tolist(),
+                }
+            )
     return {
         "columns": table.roles,
         "separators": table.separators,
@@ -355,14 +426,23 @@ def save(result: SegmentResult, root: Path) -> tuple[Path, Path]:
 
     keys = result.keys.astype("string") if not isinstance(result.keys.dtype, pd.StringDtype) else result.keys
     segment_ids = pa.array([s.id for s in result.segments]).take(pa.array(result.labels))
-    pacsv.write_csv(pa.table({"key": pa.array(keys.array), "segment": segment_ids}), folder / "assignments.csv")
+    pacsv.write_csv(
+        pa.table({"key": pa.array(keys.array), "segment": segment_ids}), folder / "assignments.csv"
+    )
     report = folder / "report.md"
     report.write_text(markdown(result), encoding="utf-8")
     return json_path, report
 
 
-def run(repo: Repository, today: date, k_min: int | None, k_max: int | None, method: str, seed: int,
-        progress: Progress | None = None) -> tuple[SegmentResult | None, tuple[Path, Path] | None, list]:
+def run(
+    repo: Repository,
+    today: date,
+    k_min: int | None,
+    k_max: int | None,
+    method: str,
+    seed: int,
+    progress: Progress | None = None,
+) -> tuple[SegmentResult | None, tuple[Path, Path] | None, list]:
     """Load and validate the research, segment it and save the results; findings explain any failure."""
     from generator.manifest import load_manifest
     from generator.research import load_research

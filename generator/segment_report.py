@@ -22,7 +22,10 @@ def markdown(result: SegmentResult) -> str:
         "",
         "| k | silhouette (higher is better) |",
         "|---|---|",
-        *[f"| {k}{' (chosen)' if int(k) == result.k else ''} | {score:.3f} |" for k, score in sorted(result.scores.items())],
+        *[
+            f"| {k}{' (chosen)' if int(k) == result.k else ''} | {score:.3f} |"
+            for k, score in sorted(result.scores.items())
+        ],
         "",
         f"The same clustering on data with its columns shuffled (no structure) scores {result.null_silhouette:.3f}. "
         f"Stability across {len(result.stability)} bootstrap refits: adjusted Rand index {result.stability_mean:.2f} "
@@ -33,15 +36,24 @@ def markdown(result: SegmentResult) -> str:
         lines += [f"## {seg.id}: {seg.size} respondents ({_pct(seg.share)})", ""]
         if seg.categories:
             lines += ["Over-represented:", ""]
-            lines += [f"- {c['column']} = {c['value']}: {_pct(c['share'])} here vs {_pct(c['overall'])} overall (×{c['lift']})" for c in seg.categories]
+            lines += [
+                f"- {c['column']} = {c['value']}: {_pct(c['share'])} here vs {_pct(c['overall'])} overall (×{c['lift']})"
+                for c in seg.categories
+            ]
             lines.append("")
         if seg.numbers:
             lines += ["Differs in:", ""]
-            lines += [f"- {n['column']}: {n['mean']} vs {n['overall']} overall ({n['z']:+.1f} SD)" for n in seg.numbers[:6]]
+            lines += [
+                f"- {n['column']}: {n['mean']} vs {n['overall']} overall ({n['z']:+.1f} SD)"
+                for n in seg.numbers[:6]
+            ]
             lines.append("")
         if seg.analytics:
             lines += ["Product usage (per account and week):", ""]
-            lines += [f"- {n['column'].split(':', 1)[1].removeprefix('avg_')}: {n['mean']} vs {n['overall']} overall ({n['z']:+.1f} SD)" for n in seg.analytics[:5]]
+            lines += [
+                f"- {n['column'].split(':', 1)[1].removeprefix('avg_')}: {n['mean']} vs {n['overall']} overall ({n['z']:+.1f} SD)"
+                for n in seg.analytics[:5]
+            ]
             lines.append("")
         if seg.quotes:
             lines += ["In their words:", ""]

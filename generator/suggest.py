@@ -93,10 +93,20 @@ def score(persona: Persona, segment: dict[str, Any]) -> Match:
             attributes[column] = min(1.0, sum(v for k, v in shares.items() if names(value, k)))
     attr = sum(attributes.values()) / len(attributes) if attributes else 0.0
     share = persona.evidence.get("segment_share")
-    size = 1 - min(abs(share - segment["share"]) / max(share, 0.05), 1.0) if isinstance(share, int | float) else 0.0
+    size = (
+        1 - min(abs(share - segment["share"]) / max(share, 0.05), 1.0)
+        if isinstance(share, int | float)
+        else 0.0
+    )
     weights = (0.5 if quoted else 0.0, 0.4 if attributes else 0.0, 0.1)
     total = (weights[0] * overlap + weights[1] * attr + weights[2] * size) / sum(weights)
-    return Match(persona.id, segment["id"], round(total, 3), round(overlap, 3), {k: round(v, 3) for k, v in attributes.items()})
+    return Match(
+        persona.id,
+        segment["id"],
+        round(total, 3),
+        round(overlap, 3),
+        {k: round(v, 3) for k, v in attributes.items()},
+    )
 
 
 def assign(personas: list[Persona], segments: list[dict[str, Any]]) -> dict[str, Match]:
@@ -120,7 +130,9 @@ def _hungarian(table: dict[tuple[str, str], Match], ids: list[str], seg_ids: lis
     import numpy as np
     from scipy.optimize import linear_sum_assignment
 
-    gain = np.array([[table[(p, s)].score if table[(p, s)].score >= MIN_MATCH else 0.0 for s in seg_ids] for p in ids])
+    gain = np.array(
+        [[table[(p, s)].score if table[(p, s)].score >= MIN_MATCH else 0.0 for s in seg_ids] for p in ids]
+    )
     rows, cols = linear_sum_assignment(gain, maximize=True)
     pairs = [(ids[r], seg_ids[c]) for r, c in zip(rows, cols, strict=True)]
     return {p: table[(p, s)] for p, s in pairs if table[(p, s)].score >= MIN_MATCH}
@@ -154,9 +166,13 @@ def _report(persona: Persona, match: Match | None, segments: dict[str, dict[str,
         mode = segment.get("modes", {}).get(column)
         value = _value(persona, path)
         if mode and value and not names(value, mode) and match.attributes.get(column, 1.0) < 0.3:
-            report.changed.append(f"{'.'.join(path)}: persona says {value!r}, most of the segment is {mode!r} "
-                                  f"({segment['distributions'][column].get(mode, 0):.0%})")
-    known = {q["text"] for q in persona.quotes} | {q.get("text") for q in persona.evidence.get("quote_candidates", [])}
+            report.changed.append(
+                f"{'.'.join(path)}: persona says {value!r}, most of the segment is {mode!r} "
+                f"({segment['distributions'][column].get(mode, 0):.0%})"
+            )
+    known = {q["text"] for q in persona.quotes} | {
+        q.get("text") for q in persona.evidence.get("quote_candidates", [])
+    }
     report.new_quotes = [q for q in segment.get("quotes", []) if q["text"] not in known][:3]
     report.drift = drift(report, match)
     return report
@@ -172,7 +188,9 @@ def drift(report: PersonaReport, match: Match) -> float:
     return round(0.4 * share + 0.4 * attributes + 0.2 * overlap, 2)
 
 
-def changes(report: PersonaReport, segmentation: dict[str, Any], today: date, last_research: str) -> dict[tuple[str, ...], Any]:
+def changes(
+    report: PersonaReport, segmentation: dict[str, Any], today: date, last_research: str
+) -> dict[tuple[str, ...], Any]:
     """The data-derived fields `--apply` writes into the persona file (and nothing else)."""
     if report.match is None:
         return {}
@@ -186,7 +204,8 @@ def changes(report: PersonaReport, segmentation: dict[str, Any], today: date, la
     room = MAX_QUOTE_CANDIDATES - len(existing)
     if report.new_quotes and room > 0:
         out[("spec", "evidence", "quote_candidates")] = existing + [
-            {"text": q["text"], "source": q["source"], "respondent": q["respondent"]} for q in report.new_quotes[:room]
+            {"text": q["text"], "source": q["source"], "respondent": q["respondent"]}
+            for q in report.new_quotes[:room]
         ]
     if report.significant:
         detected = today.isoformat()
@@ -194,5 +213,9 @@ def changes(report: PersonaReport, segmentation: dict[str, Any], today: date, la
         last = report.persona.review.last_reviewed
         if recorded.get("detected") and (last is None or str(recorded["detected"]) > last.isoformat()):
             detected = str(recorded["detected"])  # a lasting drift keeps the date it was first found
-        out[("spec", "evidence", "drift")] = {"score": report.drift, "detected": detected, "segment": report.match.segment}
+        out[("spec", "evidence", "drift")] = {
+            "score": report.drift,
+            "detected": detected,
+            "segment": report.match.segment,
+        }
     return out

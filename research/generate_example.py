@@ -43,9 +43,27 @@ ANALYTICS_WEEKS = 18
 ANALYTICS_COVERAGE = 0.85  # share of respondents whose company is a Northwind account
 
 TOOLS = [
-    "GitHub Actions", "GitLab CI", "Jenkins", "CircleCI", "ArgoCD", "Flux", "Terraform",
-    "Kubernetes", "Helm", "Docker", "Datadog", "Grafana", "Prometheus", "PagerDuty",
-    "Sentry", "Snyk", "HashiCorp Vault", "Splunk", "ServiceNow", "Backstage", "Vercel",
+    "GitHub Actions",
+    "GitLab CI",
+    "Jenkins",
+    "CircleCI",
+    "ArgoCD",
+    "Flux",
+    "Terraform",
+    "Kubernetes",
+    "Helm",
+    "Docker",
+    "Datadog",
+    "Grafana",
+    "Prometheus",
+    "PagerDuty",
+    "Sentry",
+    "Snyk",
+    "HashiCorp Vault",
+    "Splunk",
+    "ServiceNow",
+    "Backstage",
+    "Vercel",
 ]
 REGIONS = ["North America", "Europe", "UK & Ireland", "APAC", "LATAM"]
 
@@ -62,31 +80,70 @@ SEGMENTS: list[dict] = [
             (("VP of Infrastructure", "vp", "Infrastructure"), 0.1),
         ],
         "company_size": [("51-200", 0.1), ("201-1000", 0.65), ("1001-5000", 0.25)],
-        "industry": [("SaaS", 0.4), ("fintech", 0.2), ("e-commerce", 0.2), ("media", 0.1),
-                     ("logistics", 0.1)],
-        "region": [("North America", 0.45), ("Europe", 0.3), ("UK & Ireland", 0.1),
-                   ("APAC", 0.1), ("LATAM", 0.05)],
+        "industry": [
+            ("SaaS", 0.4),
+            ("fintech", 0.2),
+            ("e-commerce", 0.2),
+            ("media", 0.1),
+            ("logistics", 0.1),
+        ],
+        "region": [
+            ("North America", 0.45),
+            ("Europe", 0.3),
+            ("UK & Ireland", 0.1),
+            ("APAC", 0.1),
+            ("LATAM", 0.05),
+        ],
         "years": (15, 4),
         "deploys": (180, 0.45),
         "team": (12, 0.35),
-        "tools": {"Kubernetes": 0.9, "Terraform": 0.85, "ArgoCD": 0.7, "Helm": 0.6,
-                  "Prometheus": 0.65, "Grafana": 0.7, "Jenkins": 0.45, "GitHub Actions": 0.45,
-                  "Backstage": 0.4, "Datadog": 0.25, "HashiCorp Vault": 0.3,
-                  "GitLab CI": 0.2, "Docker": 0.5},
-        "top_goal": [("standardise pipelines across teams", 0.5),
-                     ("control CI/CD spend", 0.3),
-                     ("improve developer experience", 0.2)],
-        "biggest_pain": [("pipeline sprawl across teams", 0.5),
-                         ("no visibility into CI/CD cost", 0.3),
-                         ("toil maintaining build runners", 0.2)],
+        "tools": {
+            "Kubernetes": 0.9,
+            "Terraform": 0.85,
+            "ArgoCD": 0.7,
+            "Helm": 0.6,
+            "Prometheus": 0.65,
+            "Grafana": 0.7,
+            "Jenkins": 0.45,
+            "GitHub Actions": 0.45,
+            "Backstage": 0.4,
+            "Datadog": 0.25,
+            "HashiCorp Vault": 0.3,
+            "GitLab CI": 0.2,
+            "Docker": 0.5,
+        },
+        "top_goal": [
+            ("standardise pipelines across teams", 0.5),
+            ("control CI/CD spend", 0.3),
+            ("improve developer experience", 0.2),
+        ],
+        "biggest_pain": [
+            ("pipeline sprawl across teams", 0.5),
+            ("no visibility into CI/CD cost", 0.3),
+            ("toil maintaining build runners", 0.2),
+        ],
         "buying_role": [("decision-maker", 0.65), ("budget-holder", 0.2), ("influencer", 0.15)],
-        "likert": {"sat_reliability": 3.0, "sat_speed": 3.2, "sat_cost_visibility": 1.7,
-                   "sat_compliance": 3.4},
+        "likert": {
+            "sat_reliability": 3.0,
+            "sat_speed": 3.2,
+            "sat_cost_visibility": 1.7,
+            "sat_compliance": 3.4,
+        },
         "nps": 7.0,
-        "channel": [("peer Slack communities", 0.4), ("conference talks", 0.35),
-                    ("technical docs", 0.15), ("newsletters", 0.1)],
-        "analytics": {"runs_per_deploy": 4.0, "fail_rate": 0.035, "dash_per_seat": 0.8,
-                      "cost_views": 6.0, "audit_exports": 0.3, "seats": 90},
+        "channel": [
+            ("peer Slack communities", 0.4),
+            ("conference talks", 0.35),
+            ("technical docs", 0.15),
+            ("newsletters", 0.1),
+        ],
+        "analytics": {
+            "runs_per_deploy": 4.0,
+            "fail_rate": 0.035,
+            "dash_per_seat": 0.8,
+            "cost_views": 6.0,
+            "audit_exports": 0.3,
+            "seats": 90,
+        },
         "comments": [
             "We need one paved road for every team, not another tool.",
             "Cost per team is the report I keep getting asked for.",
@@ -103,32 +160,61 @@ SEGMENTS: list[dict] = [
             (("Senior Engineering Manager", "manager", "Engineering"), 0.25),
             (("Engineering Team Lead", "lead", "Engineering"), 0.15),
         ],
-        "company_size": [("11-50", 0.05), ("51-200", 0.45), ("201-1000", 0.45),
-                         ("1001-5000", 0.05)],
-        "industry": [("SaaS", 0.45), ("e-commerce", 0.2), ("fintech", 0.15), ("media", 0.1),
-                     ("gaming", 0.1)],
-        "region": [("North America", 0.4), ("Europe", 0.3), ("UK & Ireland", 0.15),
-                   ("APAC", 0.1), ("LATAM", 0.05)],
+        "company_size": [("11-50", 0.05), ("51-200", 0.45), ("201-1000", 0.45), ("1001-5000", 0.05)],
+        "industry": [("SaaS", 0.45), ("e-commerce", 0.2), ("fintech", 0.15), ("media", 0.1), ("gaming", 0.1)],
+        "region": [
+            ("North America", 0.4),
+            ("Europe", 0.3),
+            ("UK & Ireland", 0.15),
+            ("APAC", 0.1),
+            ("LATAM", 0.05),
+        ],
         "years": (11, 3),
         "deploys": (35, 0.45),
         "team": (8, 0.3),
-        "tools": {"GitHub Actions": 0.6, "Datadog": 0.8, "PagerDuty": 0.8, "Sentry": 0.35,
-                  "Jenkins": 0.45, "GitLab CI": 0.35, "Docker": 0.25, "Kubernetes": 0.3,
-                  "Terraform": 0.2},
-        "top_goal": [("ship faster with predictable releases", 0.4),
-                     ("reduce failed deployments", 0.35),
-                     ("see deployment health in one place", 0.25)],
-        "biggest_pain": [("failed deployments reach production", 0.4),
-                         ("no single view of deployment health", 0.35),
-                         ("release dates slip", 0.25)],
+        "tools": {
+            "GitHub Actions": 0.6,
+            "Datadog": 0.8,
+            "PagerDuty": 0.8,
+            "Sentry": 0.35,
+            "Jenkins": 0.45,
+            "GitLab CI": 0.35,
+            "Docker": 0.25,
+            "Kubernetes": 0.3,
+            "Terraform": 0.2,
+        },
+        "top_goal": [
+            ("ship faster with predictable releases", 0.4),
+            ("reduce failed deployments", 0.35),
+            ("see deployment health in one place", 0.25),
+        ],
+        "biggest_pain": [
+            ("failed deployments reach production", 0.4),
+            ("no single view of deployment health", 0.35),
+            ("release dates slip", 0.25),
+        ],
         "buying_role": [("budget-holder", 0.45), ("influencer", 0.35), ("decision-maker", 0.2)],
-        "likert": {"sat_reliability": 1.8, "sat_speed": 3.2, "sat_cost_visibility": 2.9,
-                   "sat_compliance": 3.3},
+        "likert": {
+            "sat_reliability": 1.8,
+            "sat_speed": 3.2,
+            "sat_cost_visibility": 2.9,
+            "sat_compliance": 3.3,
+        },
         "nps": 8.0,
-        "channel": [("newsletters", 0.35), ("LinkedIn", 0.25), ("podcasts", 0.2),
-                    ("peer Slack communities", 0.2)],
-        "analytics": {"runs_per_deploy": 3.0, "fail_rate": 0.09, "dash_per_seat": 3.0,
-                      "cost_views": 1.2, "audit_exports": 0.1, "seats": 25},
+        "channel": [
+            ("newsletters", 0.35),
+            ("LinkedIn", 0.25),
+            ("podcasts", 0.2),
+            ("peer Slack communities", 0.2),
+        ],
+        "analytics": {
+            "runs_per_deploy": 3.0,
+            "fail_rate": 0.09,
+            "dash_per_seat": 3.0,
+            "cost_views": 1.2,
+            "audit_exports": 0.1,
+            "seats": 25,
+        },
         "comments": [
             "I hear about broken deploys from customers first.",
             "Rollbacks should be one click.",
@@ -147,28 +233,59 @@ SEGMENTS: list[dict] = [
             (("Founding Engineer", "senior", "Engineering"), 0.1),
         ],
         "company_size": [("1-10", 0.35), ("11-50", 0.55), ("51-200", 0.1)],
-        "industry": [("SaaS", 0.4), ("developer tools", 0.3), ("gaming", 0.1),
-                     ("e-commerce", 0.1), ("media", 0.1)],
-        "region": [("North America", 0.35), ("Europe", 0.3), ("UK & Ireland", 0.1),
-                   ("APAC", 0.15), ("LATAM", 0.1)],
+        "industry": [
+            ("SaaS", 0.4),
+            ("developer tools", 0.3),
+            ("gaming", 0.1),
+            ("e-commerce", 0.1),
+            ("media", 0.1),
+        ],
+        "region": [
+            ("North America", 0.35),
+            ("Europe", 0.3),
+            ("UK & Ireland", 0.1),
+            ("APAC", 0.15),
+            ("LATAM", 0.1),
+        ],
         "years": (7, 3),
         "deploys": (20, 0.5),
         "team": (5, 0.35),
-        "tools": {"GitHub Actions": 0.85, "Docker": 0.8, "Vercel": 0.45, "Sentry": 0.5,
-                  "CircleCI": 0.2, "Terraform": 0.15, "Kubernetes": 0.15},
-        "top_goal": [("faster build feedback", 0.55),
-                     ("ship faster with predictable releases", 0.2),
-                     ("improve developer experience", 0.25)],
-        "biggest_pain": [("slow builds", 0.5), ("flaky tests and pipelines", 0.35),
-                         ("too much pipeline configuration", 0.15)],
+        "tools": {
+            "GitHub Actions": 0.85,
+            "Docker": 0.8,
+            "Vercel": 0.45,
+            "Sentry": 0.5,
+            "CircleCI": 0.2,
+            "Terraform": 0.15,
+            "Kubernetes": 0.15,
+        },
+        "top_goal": [
+            ("faster build feedback", 0.55),
+            ("ship faster with predictable releases", 0.2),
+            ("improve developer experience", 0.25),
+        ],
+        "biggest_pain": [
+            ("slow builds", 0.5),
+            ("flaky tests and pipelines", 0.35),
+            ("too much pipeline configuration", 0.15),
+        ],
         "buying_role": [("user", 0.6), ("influencer", 0.4)],
-        "likert": {"sat_reliability": 3.5, "sat_speed": 1.9, "sat_cost_visibility": 3.6,
-                   "sat_compliance": 4.2},
+        "likert": {
+            "sat_reliability": 3.5,
+            "sat_speed": 1.9,
+            "sat_cost_visibility": 3.6,
+            "sat_compliance": 4.2,
+        },
         "nps": 9.0,
-        "channel": [("technical docs", 0.4), ("GitHub", 0.3), ("Hacker News", 0.2),
-                    ("podcasts", 0.1)],
-        "analytics": {"runs_per_deploy": 5.0, "fail_rate": 0.12, "dash_per_seat": 0.3,
-                      "cost_views": 0.05, "audit_exports": 0.0, "seats": 6},
+        "channel": [("technical docs", 0.4), ("GitHub", 0.3), ("Hacker News", 0.2), ("podcasts", 0.1)],
+        "analytics": {
+            "runs_per_deploy": 5.0,
+            "fail_rate": 0.12,
+            "dash_per_seat": 0.3,
+            "cost_views": 0.05,
+            "audit_exports": 0.0,
+            "seats": 6,
+        },
         "comments": [
             "Builds are too slow, caching would fix most of it.",
             "Less YAML please.",
@@ -188,28 +305,48 @@ SEGMENTS: list[dict] = [
             (("CISO", "c-level", "Security"), 0.05),
         ],
         "company_size": [("201-1000", 0.1), ("1001-5000", 0.65), ("5001+", 0.25)],
-        "industry": [("fintech", 0.3), ("banking", 0.25), ("healthcare", 0.25),
-                     ("insurance", 0.2)],
-        "region": [("North America", 0.3), ("Europe", 0.4), ("UK & Ireland", 0.2),
-                   ("APAC", 0.1)],
+        "industry": [("fintech", 0.3), ("banking", 0.25), ("healthcare", 0.25), ("insurance", 0.2)],
+        "region": [("North America", 0.3), ("Europe", 0.4), ("UK & Ireland", 0.2), ("APAC", 0.1)],
         "years": (13, 4),
         "deploys": (60, 0.5),
         "team": (5, 0.3),
-        "tools": {"Jenkins": 0.65, "GitLab CI": 0.5, "Snyk": 0.7, "HashiCorp Vault": 0.65,
-                  "Splunk": 0.6, "ServiceNow": 0.6, "Terraform": 0.3, "Kubernetes": 0.35,
-                  "Datadog": 0.15},
-        "top_goal": [("pass audits with less manual effort", 0.6),
-                     ("enforce security policy in pipelines", 0.4)],
-        "biggest_pain": [("manual audit evidence collection", 0.55),
-                         ("unreviewed changes reach production", 0.25),
-                         ("secrets and access sprawl", 0.2)],
+        "tools": {
+            "Jenkins": 0.65,
+            "GitLab CI": 0.5,
+            "Snyk": 0.7,
+            "HashiCorp Vault": 0.65,
+            "Splunk": 0.6,
+            "ServiceNow": 0.6,
+            "Terraform": 0.3,
+            "Kubernetes": 0.35,
+            "Datadog": 0.15,
+        },
+        "top_goal": [
+            ("pass audits with less manual effort", 0.6),
+            ("enforce security policy in pipelines", 0.4),
+        ],
+        "biggest_pain": [
+            ("manual audit evidence collection", 0.55),
+            ("unreviewed changes reach production", 0.25),
+            ("secrets and access sprawl", 0.2),
+        ],
         "buying_role": [("influencer", 0.55), ("decision-maker", 0.3), ("budget-holder", 0.15)],
-        "likert": {"sat_reliability": 3.4, "sat_speed": 3.6, "sat_cost_visibility": 3.0,
-                   "sat_compliance": 1.6},
+        "likert": {
+            "sat_reliability": 3.4,
+            "sat_speed": 3.6,
+            "sat_cost_visibility": 3.0,
+            "sat_compliance": 1.6,
+        },
         "nps": 5.0,
         "channel": [("analyst reports", 0.45), ("vendor webinars", 0.35), ("LinkedIn", 0.2)],
-        "analytics": {"runs_per_deploy": 2.0, "fail_rate": 0.03, "dash_per_seat": 0.4,
-                      "cost_views": 0.5, "audit_exports": 4.0, "seats": 140},
+        "analytics": {
+            "runs_per_deploy": 2.0,
+            "fail_rate": 0.03,
+            "dash_per_seat": 0.4,
+            "cost_views": 0.5,
+            "audit_exports": 4.0,
+            "seats": 140,
+        },
         "comments": [
             "Audit evidence export is the feature we bought it for.",
             "Need approvals linked to every production change.",
@@ -221,162 +358,278 @@ SEGMENTS: list[dict] = [
 ]
 
 SURVEY_COLUMNS = [
-    "respondent_id", "job_title", "seniority", "department", "company_size", "industry",
-    "region", "years_experience", "deploys_per_week", "team_size", "tools_used", "top_goal",
-    "biggest_pain", "buying_role", "sat_reliability", "sat_speed", "sat_cost_visibility",
-    "sat_compliance", "nps", "preferred_channel", "responded_on", "email",
+    "respondent_id",
+    "job_title",
+    "seniority",
+    "department",
+    "company_size",
+    "industry",
+    "region",
+    "years_experience",
+    "deploys_per_week",
+    "team_size",
+    "tools_used",
+    "top_goal",
+    "biggest_pain",
+    "buying_role",
+    "sat_reliability",
+    "sat_speed",
+    "sat_cost_visibility",
+    "sat_compliance",
+    "nps",
+    "preferred_channel",
+    "responded_on",
+    "email",
     "free_text_comment",
 ]
 INTERVIEW_COLUMNS = [
-    "interview_id", "respondent_id", "interviewee_name", "role", "company_size", "date",
-    "theme", "quote", "notes",
+    "interview_id",
+    "respondent_id",
+    "interviewee_name",
+    "role",
+    "company_size",
+    "date",
+    "theme",
+    "quote",
+    "notes",
 ]
 ANALYTICS_COLUMNS = [
-    "respondent_id", "week", "pipelines_run", "failed_deploys", "dashboard_views",
-    "cost_report_views", "audit_log_exports", "seats_active",
+    "respondent_id",
+    "week",
+    "pipelines_run",
+    "failed_deploys",
+    "dashboard_views",
+    "cost_report_views",
+    "audit_log_exports",
+    "seats_active",
 ]
 
 # Interview quotes per segment, as (theme, quote, observation). Personas copy them verbatim.
 INTERVIEW_SCRIPT: dict[str, list[tuple[str, str, str]]] = {
     "platform-lead-priya": [
-        ("pipeline standardisation",
-         "We have forty teams and something like sixty ways to deploy. I don't need another "
-         "tool, I need one paved road that teams actually want to use.",
-         "Wants a golden path; wary of adding yet another tool."),
-        ("CI/CD cost",
-         "Every quarter finance asks me what CI costs per team, and every quarter I spend a "
-         "week in spreadsheets guessing.",
-         "Showback per team is an explicit buying trigger."),
-        ("platform adoption",
-         "If the golden path is slower than the hack a team wrote themselves, they will keep "
-         "the hack. Adoption is earned, not mandated.",
-         "Measures platform success by voluntary adoption."),
-        ("platform toil",
-         "My platform team is six people supporting three hundred engineers. Anything that "
-         "needs babysitting is a non-starter.",
-         "Small platform team; self-hosted runners are a big source of toil."),
-        ("deployment visibility",
-         "I want to see who deployed what, across every service, and whether it worked, "
-         "without opening five dashboards.",
-         "Asked for a cross-team deployment timeline."),
-        ("migration",
-         "Jenkins isn't going away this year. Whatever we buy has to live next to it, not "
-         "replace it on day one.",
-         "Needs incremental migration; legacy Jenkins estate."),
-        ("CI/CD cost",
-         "The runners are where the money leaks. Idle capacity at 3am that nobody owns.",
-         "Suspects heavy over-provisioning of build capacity."),
-        ("metrics",
-         "When I pitch a platform investment to the CTO I need numbers: lead time, change "
-         "failure rate, cost per deploy.",
-         "Builds business cases on DORA metrics plus cost."),
-        ("pipeline standardisation",
-         "Standardising is easy on a slide. The hard part is the twenty per cent of services "
-         "that are special snowflakes.",
-         "Needs escape hatches for non-standard services."),
-        ("buying process",
-         "I judge a vendor by their Terraform provider and their API docs before I ever talk "
-         "to sales.",
-         "Evaluates technically first; sales comes late."),
+        (
+            "pipeline standardisation",
+            "We have forty teams and something like sixty ways to deploy. I don't need another "
+            "tool, I need one paved road that teams actually want to use.",
+            "Wants a golden path; wary of adding yet another tool.",
+        ),
+        (
+            "CI/CD cost",
+            "Every quarter finance asks me what CI costs per team, and every quarter I spend a "
+            "week in spreadsheets guessing.",
+            "Showback per team is an explicit buying trigger.",
+        ),
+        (
+            "platform adoption",
+            "If the golden path is slower than the hack a team wrote themselves, they will keep "
+            "the hack. Adoption is earned, not mandated.",
+            "Measures platform success by voluntary adoption.",
+        ),
+        (
+            "platform toil",
+            "My platform team is six people supporting three hundred engineers. Anything that "
+            "needs babysitting is a non-starter.",
+            "Small platform team; self-hosted runners are a big source of toil.",
+        ),
+        (
+            "deployment visibility",
+            "I want to see who deployed what, across every service, and whether it worked, "
+            "without opening five dashboards.",
+            "Asked for a cross-team deployment timeline.",
+        ),
+        (
+            "migration",
+            "Jenkins isn't going away this year. Whatever we buy has to live next to it, not "
+            "replace it on day one.",
+            "Needs incremental migration; legacy Jenkins estate.",
+        ),
+        (
+            "CI/CD cost",
+            "The runners are where the money leaks. Idle capacity at 3am that nobody owns.",
+            "Suspects heavy over-provisioning of build capacity.",
+        ),
+        (
+            "metrics",
+            "When I pitch a platform investment to the CTO I need numbers: lead time, change "
+            "failure rate, cost per deploy.",
+            "Builds business cases on DORA metrics plus cost.",
+        ),
+        (
+            "pipeline standardisation",
+            "Standardising is easy on a slide. The hard part is the twenty per cent of services "
+            "that are special snowflakes.",
+            "Needs escape hatches for non-standard services.",
+        ),
+        (
+            "buying process",
+            "I judge a vendor by their Terraform provider and their API docs before I ever talk to sales.",
+            "Evaluates technically first; sales comes late.",
+        ),
     ],
     "eng-manager-marco": [
-        ("deployment visibility",
-         "I find out a deploy broke something from a customer ticket, not from our tooling. "
-         "That's backwards.",
-         "No deployment-to-incident correlation today."),
-        ("release predictability",
-         "My team loses most of Friday afternoon babysitting the release train.",
-         "Weekly release train; manual checks before each release."),
-        ("deployment health",
-         "I don't want to read pipeline logs. I want a red or green answer and a link to "
-         "whoever can fix it.",
-         "Wants summaries, not raw logs."),
-        ("release predictability",
-         "When a release slips, my director asks me why, and I honestly can't tell if it was "
-         "the tests, the environment or us.",
-         "Lacks data to explain delays upward."),
-        ("failed deployments",
-         "Rollbacks are still a manual runbook on a wiki page. Half the team has never done "
-         "one.",
-         "Rollback is manual and rarely practised."),
-        ("team productivity",
-         "I'd pay for anything that gives my engineers two hours a week back. That's the "
-         "budget conversation I can win.",
-         "Frames purchases as engineering time saved."),
-        ("metrics",
-         "We track DORA metrics in a spreadsheet someone updates by hand once a month, so "
-         "nobody trusts them.",
-         "Manual metrics; low trust."),
-        ("on-call",
-         "On-call is burning people out, and half of the pages are bad deploys we could have "
-         "caught earlier.",
-         "On-call load driven by change failures."),
-        ("deployment health",
-         "I need to show my VP that we're shipping more safely, not just more often.",
-         "Reports upward on delivery safety."),
+        (
+            "deployment visibility",
+            "I find out a deploy broke something from a customer ticket, not from our tooling. "
+            "That's backwards.",
+            "No deployment-to-incident correlation today.",
+        ),
+        (
+            "release predictability",
+            "My team loses most of Friday afternoon babysitting the release train.",
+            "Weekly release train; manual checks before each release.",
+        ),
+        (
+            "deployment health",
+            "I don't want to read pipeline logs. I want a red or green answer and a link to "
+            "whoever can fix it.",
+            "Wants summaries, not raw logs.",
+        ),
+        (
+            "release predictability",
+            "When a release slips, my director asks me why, and I honestly can't tell if it was "
+            "the tests, the environment or us.",
+            "Lacks data to explain delays upward.",
+        ),
+        (
+            "failed deployments",
+            "Rollbacks are still a manual runbook on a wiki page. Half the team has never done one.",
+            "Rollback is manual and rarely practised.",
+        ),
+        (
+            "team productivity",
+            "I'd pay for anything that gives my engineers two hours a week back. That's the "
+            "budget conversation I can win.",
+            "Frames purchases as engineering time saved.",
+        ),
+        (
+            "metrics",
+            "We track DORA metrics in a spreadsheet someone updates by hand once a month, so "
+            "nobody trusts them.",
+            "Manual metrics; low trust.",
+        ),
+        (
+            "on-call",
+            "On-call is burning people out, and half of the pages are bad deploys we could have "
+            "caught earlier.",
+            "On-call load driven by change failures.",
+        ),
+        (
+            "deployment health",
+            "I need to show my VP that we're shipping more safely, not just more often.",
+            "Reports upward on delivery safety.",
+        ),
     ],
     "developer-dev": [
-        ("build speed",
-         "If the build takes longer than making a coffee, I've already context-switched to "
-         "something else.",
-         "Build time is the top frustration."),
-        ("flaky pipelines",
-         "I retry a failed pipeline twice before I even read the error, because usually it's "
-         "flaky.",
-         "Retry-first habit due to flaky tests."),
-        ("configuration",
-         "I don't want to learn another YAML dialect. Give me sane defaults and get out of my "
-         "way.",
-         "Prefers conventions over configuration."),
-        ("self-serve evaluation",
-         "If I can't try it with a free account and my own repo in ten minutes, I'm not going "
-         "to book a demo.",
-         "Self-serve trial is a must; avoids sales calls."),
-        ("ownership",
-         "We're eight engineers. Nobody's job is DevOps, so it's everybody's job, which means "
-         "it's nobody's job.",
-         "No dedicated DevOps; CI is shared chores."),
-        ("build speed",
-         "Caching is the one thing that would change my day. Our dependency install is most of "
-         "the build.",
-         "Dependency install dominates build time."),
-        ("self-serve evaluation",
-         "Good docs with copy-paste examples beat any sales deck. I read the docs first, "
-         "always.",
-         "Docs are the main evaluation channel."),
-        ("debugging",
-         "When a deploy fails at 6pm I want the log line that matters, not four thousand lines "
-         "of scroll.",
-         "Wants failure summaries pointing at the root cause."),
+        (
+            "build speed",
+            "If the build takes longer than making a coffee, I've already context-switched to "
+            "something else.",
+            "Build time is the top frustration.",
+        ),
+        (
+            "flaky pipelines",
+            "I retry a failed pipeline twice before I even read the error, because usually it's flaky.",
+            "Retry-first habit due to flaky tests.",
+        ),
+        (
+            "configuration",
+            "I don't want to learn another YAML dialect. Give me sane defaults and get out of my way.",
+            "Prefers conventions over configuration.",
+        ),
+        (
+            "self-serve evaluation",
+            "If I can't try it with a free account and my own repo in ten minutes, I'm not going "
+            "to book a demo.",
+            "Self-serve trial is a must; avoids sales calls.",
+        ),
+        (
+            "ownership",
+            "We're eight engineers. Nobody's job is DevOps, so it's everybody's job, which means "
+            "it's nobody's job.",
+            "No dedicated DevOps; CI is shared chores.",
+        ),
+        (
+            "build speed",
+            "Caching is the one thing that would change my day. Our dependency install is most of the build.",
+            "Dependency install dominates build time.",
+        ),
+        (
+            "self-serve evaluation",
+            "Good docs with copy-paste examples beat any sales deck. I read the docs first, always.",
+            "Docs are the main evaluation channel.",
+        ),
+        (
+            "debugging",
+            "When a deploy fails at 6pm I want the log line that matters, not four thousand lines of scroll.",
+            "Wants failure summaries pointing at the root cause.",
+        ),
     ],
     "compliance-officer-carla": [
-        ("audit evidence",
-         "Every audit I spend three weeks screenshotting pipeline runs to prove that someone "
-         "approved each change.",
-         "Evidence collection is manual and slow."),
-        ("policy enforcement",
-         "I don't need developers to love the controls. I need the controls to happen without "
-         "developers noticing.",
-         "Wants controls built into the pipeline."),
-        ("audit evidence",
-         "Show me an exportable, tamper-evident log of who approved and who deployed, and you "
-         "have my attention.",
-         "Tamper-evident audit export is the buying trigger."),
-        ("change control",
-         "Our regulator asks how we know production matches what was reviewed. Today the "
-         "honest answer is trust.",
-         "Cannot prove review-to-production traceability."),
-        ("access control",
-         "I won't sign off on a tool that stores secrets somewhere our security team can't "
-         "see.",
-         "Holds a veto on tools handling secrets."),
+        (
+            "audit evidence",
+            "Every audit I spend three weeks screenshotting pipeline runs to prove that someone "
+            "approved each change.",
+            "Evidence collection is manual and slow.",
+        ),
+        (
+            "policy enforcement",
+            "I don't need developers to love the controls. I need the controls to happen without "
+            "developers noticing.",
+            "Wants controls built into the pipeline.",
+        ),
+        (
+            "audit evidence",
+            "Show me an exportable, tamper-evident log of who approved and who deployed, and you "
+            "have my attention.",
+            "Tamper-evident audit export is the buying trigger.",
+        ),
+        (
+            "change control",
+            "Our regulator asks how we know production matches what was reviewed. Today the "
+            "honest answer is trust.",
+            "Cannot prove review-to-production traceability.",
+        ),
+        (
+            "access control",
+            "I won't sign off on a tool that stores secrets somewhere our security team can't see.",
+            "Holds a veto on tools handling secrets.",
+        ),
     ],
 }
 
 FAKE_FIRST_NAMES = [
-    "Avery", "Blake", "Casey", "Dana", "Eden", "Frankie", "Gray", "Harper", "Indy", "Jules",
-    "Kai", "Lee", "Morgan", "Noor", "Oakley", "Parker", "Quinn", "Reese", "Sage", "Toby",
-    "Uma", "Val", "Wren", "Yael", "Zed", "Ari", "Bo", "Cam", "Drew", "Ellis", "Finley", "Gus",
+    "Avery",
+    "Blake",
+    "Casey",
+    "Dana",
+    "Eden",
+    "Frankie",
+    "Gray",
+    "Harper",
+    "Indy",
+    "Jules",
+    "Kai",
+    "Lee",
+    "Morgan",
+    "Noor",
+    "Oakley",
+    "Parker",
+    "Quinn",
+    "Reese",
+    "Sage",
+    "Toby",
+    "Uma",
+    "Val",
+    "Wren",
+    "Yael",
+    "Zed",
+    "Ari",
+    "Bo",
+    "Cam",
+    "Drew",
+    "Ellis",
+    "Finley",
+    "Gus",
 ]
 FAKE_SURNAMES = ["Example", "Sample", "Placeholder", "Testperson", "Fakename", "Demo"]
 
@@ -466,32 +719,35 @@ def make_interviews(rng: random.Random, survey: list[dict], labels: list[int]) -
         titles = {title for (title, _, _), _ in seg["roles"]}
         sizes = {size for size, w in seg["company_size"] if w >= 0.25}
         candidates = [
-            r for r, label in zip(survey, labels, strict=True)
-            if label == seg_index and r["job_title"] in titles and r["company_size"] in sizes
+            r
+            for r, label in zip(survey, labels, strict=True)
+            if label == seg_index
+            and r["job_title"] in titles
+            and r["company_size"] in sizes
             and r["responded_on"] <= (last_survey - dt.timedelta(days=10)).isoformat()
         ]
         script = INTERVIEW_SCRIPT[seg["id"]]
         for resp, (theme, quote, observation) in zip(
             rng.sample(candidates, len(script)), script, strict=True
         ):
-            day = dt.date.fromisoformat(resp["responded_on"]) + dt.timedelta(
-                days=rng.randint(3, 10)
-            )
+            day = dt.date.fromisoformat(resp["responded_on"]) + dt.timedelta(days=rng.randint(3, 10))
             tools = resp["tools_used"].split(";")[:3]
             notes = (
                 f"{resp['job_title']}, {resp['industry']} company with {resp['company_size']} "
                 f"employees ({resp['region']}). Uses {', '.join(tools)}. {observation}"
             )
-            interviews.append({
-                "respondent_id": resp["respondent_id"],
-                "interviewee_name": names[len(interviews)],
-                "role": resp["job_title"],
-                "company_size": resp["company_size"],
-                "date": min(day, last_survey).isoformat(),
-                "theme": theme,
-                "quote": quote,
-                "notes": notes,
-            })
+            interviews.append(
+                {
+                    "respondent_id": resp["respondent_id"],
+                    "interviewee_name": names[len(interviews)],
+                    "role": resp["job_title"],
+                    "company_size": resp["company_size"],
+                    "date": min(day, last_survey).isoformat(),
+                    "theme": theme,
+                    "quote": quote,
+                    "notes": notes,
+                }
+            )
     interviews.sort(key=lambda r: (r["date"], r["respondent_id"]))
     return [{"interview_id": f"I{i:02d}", **row} for i, row in enumerate(interviews, start=1)]
 
@@ -510,16 +766,18 @@ def make_analytics(rng: random.Random, survey: list[dict], labels: list[int]) ->
             activity = max(0.2, rng.gauss(1.0, 0.15)) * (0.85 if monday.month == 8 else 1.0)
             pipelines = poisson(rng, deploys * behaviour["runs_per_deploy"] * activity)
             seats_week = max(1, round(seats * min(1.0, activity + rng.uniform(-0.1, 0.1))))
-            rows.append({
-                "respondent_id": resp["respondent_id"],
-                "week": monday.isoformat(),
-                "pipelines_run": pipelines,
-                "failed_deploys": poisson(rng, deploys * activity * behaviour["fail_rate"]),
-                "dashboard_views": poisson(rng, seats_week * behaviour["dash_per_seat"]),
-                "cost_report_views": poisson(rng, behaviour["cost_views"] * activity),
-                "audit_log_exports": poisson(rng, behaviour["audit_exports"] * activity),
-                "seats_active": seats_week,
-            })
+            rows.append(
+                {
+                    "respondent_id": resp["respondent_id"],
+                    "week": monday.isoformat(),
+                    "pipelines_run": pipelines,
+                    "failed_deploys": poisson(rng, deploys * activity * behaviour["fail_rate"]),
+                    "dashboard_views": poisson(rng, seats_week * behaviour["dash_per_seat"]),
+                    "cost_report_views": poisson(rng, behaviour["cost_views"] * activity),
+                    "audit_log_exports": poisson(rng, behaviour["audit_exports"] * activity),
+                    "seats_active": seats_week,
+                }
+            )
     return rows
 
 
@@ -562,8 +820,10 @@ def main() -> None:
         json.dump(truth, fh, indent=2)
         fh.write("\n")
 
-    print(f"Wrote {len(survey)} survey rows, {len(interviews)} interviews and "
-          f"{len(analytics)} analytics rows to {OUT_DIR}")
+    print(
+        f"Wrote {len(survey)} survey rows, {len(interviews)} interviews and "
+        f"{len(analytics)} analytics rows to {OUT_DIR}"
+    )
     for seg_id, info in segments.items():
         print(f"  {seg_id:<26} {info['count']:>4}  {info['share']:.2f}")
 

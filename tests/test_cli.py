@@ -165,7 +165,9 @@ def test_hostile_files_through_the_console_script(repo_copy: Path, tmp_path: Pat
     for name, content in HOSTILE.items():
         (personas / name).write_bytes(content)
     dev = (personas / "developer-dev.yaml").read_bytes().replace(b"id: developer-dev", b"id: bom")
-    dev = dev.split(b"  # Routes CRM contacts")[0]  # a copy's classification rules would overlap the original's
+    dev = dev.split(b"  # Routes CRM contacts")[
+        0
+    ]  # a copy's classification rules would overlap the original's
     (personas / "bom.yaml").write_bytes(b"\xef\xbb\xbf" + dev.replace(b"tier: primary", b"tier: secondary"))
     with (personas / "huge.yaml").open("wb") as handle:
         handle.truncate(50 * 1024 * 1024)

@@ -162,12 +162,17 @@ def test_research_page_shows_the_latest_segmentation(repo_copy: Path):
     before = {p.path: p.content for p in Renderer(build_catalog(Repository.open(repo_copy), TODAY)).pages()}
     assert "No segmentation yet" in before["research.md"]
     run(Repository.open(repo_copy), TODAY, 3, 5, "kmeans", 0)
-    page = {p.path: p.content for p in Renderer(build_catalog(Repository.open(repo_copy), TODAY)).pages()}["research.md"]
+    page = {p.path: p.content for p in Renderer(build_catalog(Repository.open(repo_copy), TODAY)).pages()}[
+        "research.md"
+    ]
     assert "**4 segments**" in page
     assert '<title id="pm-chart-shares">Share of respondents in each segment</title>' in page
     assert "S1 · Priya, the Platform Lead" in page
     assert "| S4 | 87 | 14% | [Carla, the Compliance Lead](personas/compliance-officer-carla.md) |" in page
     (repo_copy / "research" / "survey-2026.csv").write_text(
-        (repo_copy / "research" / "survey-2026.csv").read_text().replace("Europe", "Europa", 1))
-    stale = {p.path: p.content for p in Renderer(build_catalog(Repository.open(repo_copy), TODAY)).pages()}["research.md"]
+        (repo_copy / "research" / "survey-2026.csv").read_text().replace("Europe", "Europa", 1)
+    )
+    stale = {p.path: p.content for p in Renderer(build_catalog(Repository.open(repo_copy), TODAY)).pages()}[
+        "research.md"
+    ]
     assert "Out of date" in stale

@@ -236,7 +236,11 @@ def test_the_repository_research_loads_typed_without_personal_data():
         assert len(frame) > 0
         for name in frame.columns:
             dtype, role = frame[name].dtype, spec.columns[name].role
-            if role in ("categorical", "ordinal", "multi-select"):  # a multi-select: one category per combination
+            if role in (
+                "categorical",
+                "ordinal",
+                "multi-select",
+            ):  # a multi-select: one category per combination
                 assert isinstance(dtype, pd.CategoricalDtype), (sid, name, dtype)
                 assert dtype.ordered == (role == "ordinal"), (sid, name)
             elif role in ("likert", "numeric"):

@@ -43,7 +43,9 @@ def test_too_few_primary_personas_fail(repo_copy: Path):
 
 def test_too_many_primary_personas_fail(repo_copy: Path):
     source = (repo_copy / "personas/developer-dev.yaml").read_text()
-    source = source.split("  # Routes CRM contacts")[0]  # copies' classification rules would overlap the original's
+    source = source.split("  # Routes CRM contacts")[
+        0
+    ]  # copies' classification rules would overlap the original's
     for n in range(3):
         (repo_copy / f"personas/dev-{n}.yaml").write_text(source.replace("id: developer-dev", f"id: dev-{n}"))
     result = check(Repository.open(repo_copy), today=TODAY)

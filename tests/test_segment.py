@@ -603,7 +603,9 @@ def test_a_mixture_that_cannot_be_fitted_says_what_to_do(
     from generator.errors import SegmentError
 
     def collapse(self: object, X: object, y: object = None) -> None:
-        raise ValueError("Fitting the mixture model failed because some components have ill-defined empirical covariance.")
+        raise ValueError(
+            "Fitting the mixture model failed because some components have ill-defined empirical covariance."
+        )
 
     monkeypatch.setattr(GaussianMixture, "fit", collapse)
     root, _ = example
