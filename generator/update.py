@@ -2,7 +2,8 @@
 
 `apply_changes` never re-dumps a file. It composes the YAML to learn where each node sits, replaces or
 inserts text at those positions only, then re-parses the result and refuses to return anything that
-does not load to exactly the old data with the requested changes.
+does not load to exactly the old data with the requested changes. The text of each new value comes
+from generator.yaml_text.
 """
 
 from __future__ import annotations
@@ -14,9 +15,7 @@ import difflib
 import math
 import numbers
 import os
-import re
 import secrets
-import textwrap
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
@@ -28,39 +27,14 @@ from ruamel.yaml.error import YAMLError
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from generator.errors import PersonaError
-from generator.load import _BOOL, _FLOAT, _HEX, _INF, _INT, _NAN, _NULL, _OCT, format_path, parse
+from generator.load import _NULL, format_path, parse
+from generator.yaml_text import BOM, Style, block_lines, block_scalar, inline, is_block, nested
 
 JsonPath = tuple[str | int, ...]
-
-BOM = "\ufeff"
-WRAP = 88  # folded block scalars are re-wrapped to this line width
-
-# Plain scalars that YAML 1.1 readers (PyYAML, many editors) would not read as text.
-_YAML11 = re.compile(
-    r"^(?:y|Y|yes|Yes|YES|n|N|no|No|NO|on|On|ON|off|Off|OFF|=|<<"
-    r"|[-+]?0b[01_]+|[-+]?0x[0-9a-fA-F_]+|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])*(?:\.[0-9_]*)?"
-    r"|[-+]?(?:[0-9][0-9_]*)?\.[0-9_]*(?:[eE][-+]?[0-9]+)?)$"
-)
-_FIRST = set("-?:,[]{}#&*!|>'\"%@`")
-_FLOW = set(",[]{}:")
-_BREAKS = "\r\n\x85\u2028\u2029"
 
 
 class UpdateError(PersonaError):
     """A change cannot be applied without breaking the file or touching other data."""
-
-
-@dataclass(frozen=True)
-class _Style:
-    """How a file lays out blocks: mapping indent step, sequence offset under a key, line ending."""
-
-    step: int = 2
-    offset: int = 2
-    nl: str = "\n"
-
-    def indent(self, value: Any) -> int:
-        """Extra indentation of a block `value` under its key."""
-        return self.offset if isinstance(value, list) else self.step
 
 
 @dataclass(frozen=True)
@@ -84,7 +58,7 @@ class _Target:
     text: str
     path: JsonPath
     value: Any
-    style: _Style
+    style: Style
 
     def fail(self, message: str) -> UpdateError:
         """An UpdateError naming the file and the path."""
@@ -200,14 +174,14 @@ def _replace(t: _Target, node: Node, parent: Node | None, in_flow: bool, value: 
     """Replace the text of an existing node with `value`, in the node's style family."""
     start, end = node.start_mark.index, _end(t.text, node)
     if in_flow:
-        return _Edit(start, end, _inline(value, flow=True))
+        return _Edit(start, end, inline(value, flow=True))
     if isinstance(node, ScalarNode) and node.style in ("|", ">") and isinstance(value, str):
-        block = _block_scalar(value, node.style == ">", _content_indent(t, node, parent))
-        if block is not None:
-            return _Edit(start, end, t.style.nl.join(block))
-    if getattr(node, "flow_style", False) and isinstance(value, list | dict) and not _nested(value):
-        return _Edit(start, end, _inline(value, flow=True))
-    if not _is_block(value):
+        lines = block_scalar(value, node.style == ">", _content_indent(t, node, parent))
+        if lines is not None:
+            return _Edit(start, end, t.style.nl.join(lines))
+    if getattr(node, "flow_style", False) and isinstance(value, list | dict) and not nested(value):
+        return _Edit(start, end, inline(value, flow=True))
+    if not is_block(value):
         return _replace_inline(t, node, start, end, value)
     return _replace_block(t, node, parent, start, end, value)
 
@@ -215,7 +189,7 @@ def _replace(t: _Target, node: Node, parent: Node | None, in_flow: bool, value: 
 def _replace_inline(t: _Target, node: Node, start: int, end: int, value: Any) -> _Edit:
     """Put a scalar or flow value where the node was; after the key's colon if the node began below it."""
     style = node.style if isinstance(node, ScalarNode) else None
-    text = _inline(value, flow=False, style=style)
+    text = inline(value, flow=False, style=style)
     if start == end or not isinstance(node, ScalarNode):
         colon = _after_colon(t.text, start)
         if colon is not None:
@@ -229,11 +203,11 @@ def _replace_block(t: _Target, node: Node, parent: Node | None, start: int, end:
     same_kind = isinstance(node, SequenceNode if isinstance(value, list) else MappingNode)
     if isinstance(parent, SequenceNode) or (own_line and same_kind):
         column = start - _line_start(t.text, start)
-        lines = _block(value, column, t.style)
+        lines = block_lines(value, column, t.style)
         return _Edit(start, end, nl.join([lines[0][column:], *lines[1:]]))
     if not isinstance(parent, MappingNode):
         raise t.fail("the document root cannot be replaced")
-    lines = _block(value, parent.start_mark.column + t.style.indent(value), t.style)
+    lines = block_lines(value, parent.start_mark.column + t.style.indent(value), t.style)
     colon = _after_colon(t.text, start)
     if colon is not None:
         return _Edit(colon, end, nl + nl.join(lines))
@@ -261,13 +235,13 @@ def _insert(t: _Target, parent: Node, part: str | int, value: Any) -> _Edit:
     items = parent.value
     last = (items[-1][1] if isinstance(parent, MappingNode) else items[-1]) if items else None
     if parent.flow_style:
-        text = _inline(entry, flow=True)[1:-1]
+        text = inline(entry, flow=True)[1:-1]
         if last is None:
             return _Edit(parent.start_mark.index + 1, parent.start_mark.index + 1, text)
         at = _end(t.text, last)
         return _Edit(at, at, ", " + text)
     at = _line_end(t.text, _end(t.text, last))
-    lines = _block(entry, parent.start_mark.column, t.style)
+    lines = block_lines(entry, parent.start_mark.column, t.style)
     return _Edit(at, at, t.style.nl + t.style.nl.join(lines))
 
 
@@ -312,157 +286,6 @@ def _after_colon(text: str, index: int) -> int | None:
 
 
 # --- emitting values -----------------------------------------------------------------------------
-
-
-def _is_block(value: Any) -> bool:
-    """True for values written as block collections: non-empty lists and mappings."""
-    return isinstance(value, list | dict) and bool(value)
-
-
-def _nested(value: list | dict) -> bool:
-    """True if a collection holds collections."""
-    items = value.values() if isinstance(value, dict) else value
-    return any(isinstance(item, list | dict) for item in items)
-
-
-def _block(value: Any, column: int, style: _Style) -> list[str]:
-    """Lines of a block collection starting at `column`, each with its full indentation."""
-    pad, lines = " " * column, []
-    for key, item in value.items() if isinstance(value, dict) else ((None, v) for v in value):
-        head = f"{pad}- " if key is None else f"{pad}{_scalar(key, flow=False)}:"
-        if not _is_block(item):
-            lines.append(f"{head}{'' if key is None else ' '}{_inline(item, flow=False)}")
-        elif key is None:
-            sub = _block(item, column + 2, style)
-            lines += [head + sub[0][column + 2 :], *sub[1:]]
-        else:
-            lines += [head, *_block(item, column + style.indent(item), style)]
-    return lines
-
-
-def _inline(value: Any, *, flow: bool, style: str | None = None) -> str:
-    """A scalar, or a flow collection, on one line."""
-    if isinstance(value, list):
-        return "[" + ", ".join(_inline(item, flow=True) for item in value) + "]"
-    if isinstance(value, dict):
-        pairs = (f"{_scalar(k, flow=True)}: {_inline(v, flow=True)}" for k, v in value.items())
-        return "{" + ", ".join(pairs) + "}"
-    return _scalar(value, flow=flow, style=style)
-
-
-def _scalar(value: Any, *, flow: bool, style: str | None = None) -> str:
-    """YAML 1.2 text for a scalar; strings keep the author's quote style where they had one."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        return _float(value)
-    if style == "'" and _printable(value, breaks=False):
-        return "'" + value.replace("'", "''") + "'"
-    if style != '"' and _plain_ok(value, flow):
-        return value
-    return _double(value)
-
-
-def _float(value: float) -> str:
-    """Shortest text that reads back as the same float."""
-    if math.isnan(value):
-        return ".nan"
-    if math.isinf(value):
-        return ".inf" if value > 0 else "-.inf"
-    return repr(value)
-
-
-def _plain_ok(s: str, flow: bool) -> bool:
-    """True if `s` can be written unquoted and still reads back as this exact string everywhere."""
-    if not s or s != s.strip(" ") or s[0] in _FIRST or s.startswith("..."):
-        return False
-    if ": " in s or " #" in s or s.endswith(":") or not _printable(s, breaks=False) or "\t" in s:
-        return False
-    if flow and any(c in _FLOW for c in s):
-        return False
-    return not _typed(s)
-
-
-def _typed(s: str) -> bool:
-    """True if a plain `s` would read as null, a boolean or a number (YAML 1.2 or 1.1)."""
-    core = (_NULL, _INT, _OCT, _HEX, _FLOAT, _INF, _NAN, _YAML11)
-    return s in _BOOL or any(pattern.match(s) for pattern in core)
-
-
-def _printable(s: str, *, breaks: bool) -> bool:
-    """True if every character may appear literally in YAML (line breaks only if `breaks`)."""
-    return all(_printable_char(c) and (breaks or c not in _BREAKS) and c != BOM for c in s)
-
-
-def _printable_char(c: str) -> bool:
-    """The YAML 1.2 printable character set."""
-    o = ord(c)
-    return (
-        c in "\t\n\r\x85"
-        or 0x20 <= o <= 0x7E
-        or 0xA0 <= o <= 0xD7FF
-        or 0xE000 <= o <= 0xFFFD
-        or 0x10000 <= o <= 0x10FFFF
-    )
-
-
-_ESCAPES = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\t": "\\t", "\r": "\\r"}
-
-
-def _double(s: str) -> str:
-    """A double-quoted YAML string; anything unprintable or line-breaking is escaped."""
-    out = []
-    for c in s:
-        if c in _ESCAPES:
-            out.append(_ESCAPES[c])
-        elif _printable_char(c) and c not in _BREAKS and c != BOM:
-            out.append(c)
-        else:
-            o = ord(c)
-            out.append(f"\\x{o:02x}" if o <= 0xFF else f"\\u{o:04x}" if o <= 0xFFFF else f"\\U{o:08x}")
-    return '"' + "".join(out) + '"'
-
-
-def _block_scalar(s: str, folded: bool, indent: int) -> list[str] | None:
-    """A literal (|) or folded (>) block scalar as lines, header first; None if `s` does not fit one."""
-    lines = _block_body(s, folded, max(WRAP - indent, 40))
-    if lines is None:
-        return None
-    header = (">" if folded else "|") + ("" if s.endswith("\n") else "-")
-    probe = "k: " + "\n".join([header, *(f"  {line}" if line else "" for line in lines)]) + "\n"
-    doc, _ = parse(probe, "<probe>")
-    if doc is None or doc.data != {"k": s}:
-        return None
-    return [header, *(" " * indent + line if line else "" for line in lines)]
-
-
-def _block_body(s: str, folded: bool, width: int) -> list[str] | None:
-    """Content lines of a block scalar for `s` (without indentation), or None."""
-    body = s[:-1] if s.endswith("\n") else s
-    if (
-        not body.strip()
-        or body.endswith("\n")
-        or body[0] in " \t\n"
-        or not _printable(body.replace("\n", ""), breaks=False)
-    ):
-        return None
-    if not folded:
-        return body.split("\n")
-    lines: list[str] = []
-    for part in re.split(r"(\n+)", body):
-        if part.startswith("\n"):
-            lines += [""] * len(part)
-        elif part[0] in " \t":
-            return None
-        elif "  " in part or "\t" in part or part.endswith(" "):
-            lines.append(part)
-        else:
-            lines += textwrap.wrap(part, width, break_long_words=False, break_on_hyphens=False)
-    return lines
 
 
 # --- reading and checking ------------------------------------------------------------------------
@@ -578,7 +401,7 @@ def _real(value: numbers.Real | Decimal) -> float:
 # --- file helpers --------------------------------------------------------------------------------
 
 
-def _style(text: str, root: Node) -> _Style:
+def _style(text: str, root: Node) -> Style:
     """The file's indentation step, sequence offset and line ending."""
     first = text.find("\n")
     nl = "\r\n" if first > 0 and text[first - 1] == "\r" else "\n"
@@ -589,7 +412,7 @@ def _style(text: str, root: Node) -> _Style:
             step = gap
         elif isinstance(value, SequenceNode) and offset is None and gap >= 0:
             offset = gap
-    return _Style(step or 2, 2 if offset is None else offset, nl)
+    return Style(step or 2, 2 if offset is None else offset, nl)
 
 
 def _block_pairs(node: Node) -> list[tuple[Node, Node]]:

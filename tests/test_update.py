@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from generator import update
+from generator import update, yaml_text
 from generator.errors import PersonaError
 from generator.load import parse
 from generator.update import UpdateError, apply_changes, diff, write_atomic
@@ -442,7 +442,7 @@ def test_folded_narrative_stays_folded() -> None:
     )
     new = apply_changes(old, {("spec", "narrative"): text})
     assert "  narrative: >-\n    Priya now runs one paved road" in new
-    assert max(len(line) for line in new.split("\n")[18:25]) <= update.WRAP
+    assert max(len(line) for line in new.split("\n")[18:25]) <= yaml_text.WRAP
     assert load(new)["spec"]["narrative"] == text
     assert line_changes(old, new)[1][-1] == "    Cost per team is one click."
 
@@ -564,7 +564,7 @@ def test_a_file_that_does_not_load_is_refused() -> None:
 
 
 def test_verification_rejects_broken_yaml(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(update, "_inline", lambda value, **_: "[broken")
+    monkeypatch.setattr(update, "inline", lambda value, **_: "[broken")
     with pytest.raises(UpdateError, match=r"p\.yaml: .*would break the YAML.*line 136"):
         apply_changes(read("platform-lead-priya.yaml"), {ev("sample_size"): 1}, file="p.yaml")
 
@@ -580,7 +580,7 @@ def test_verification_rejects_edits_that_change_other_data(monkeypatch: pytest.M
 
 
 def test_verification_rejects_a_value_that_reads_back_differently(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(update, "_plain_ok", lambda s, flow: True)  # would write yes unquoted
+    monkeypatch.setattr(yaml_text, "_plain_ok", lambda s, flow: True)  # would write yes unquoted
     with pytest.raises(UpdateError, match=r"would change spec\.evidence\.sample_size unexpectedly"):
         apply_changes(read("platform-lead-priya.yaml"), {ev("sample_size"): "193"}, file="p.yaml")
 
