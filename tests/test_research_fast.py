@@ -90,7 +90,7 @@ def test_a_clean_file_takes_the_fast_path(repo_copy: Path, monkeypatch: pytest.M
     def slow(*args: object, **kwargs: object) -> None:
         raise AssertionError("a clean file went to the slow path")
 
-    monkeypatch.setattr(generator.research, "_slow_read", slow)
+    monkeypatch.setattr(generator.research, "slow_read", slow)
     repo = Repository.open(root)
     research, findings = load_research(repo, load_manifest(repo)[0])
     assert findings == []
