@@ -12,12 +12,13 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 from pathlib import Path
 
 import jinja2
 from jinja2 import BytecodeCache, Environment
 from jinja2.bccache import Bucket
+
+from generator.atomic import write_atomic
 
 PACKAGE_DIR = Path(__file__).parent / "__jinjacache__"
 
@@ -48,10 +49,7 @@ class TemplateCache(BytecodeCache):
             return
         try:
             self.writable.mkdir(parents=True, exist_ok=True)
-            fd, temporary = tempfile.mkstemp(dir=self.writable, suffix=".tmp")
-            with os.fdopen(fd, "wb") as handle:
-                bucket.write_bytecode(handle)
-            os.replace(temporary, self.writable / f"{bucket.key}.cache")
+            write_atomic(self.writable / f"{bucket.key}.cache", bucket.bytecode_to_string())
         except OSError:
             pass  # a read-only folder only costs speed
 

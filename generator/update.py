@@ -8,14 +8,11 @@ from generator.yaml_text.
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import datetime as dt
 import difflib
 import math
 import numbers
-import os
-import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
@@ -26,6 +23,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from generator import atomic
 from generator.errors import PersonaError
 from generator.load import _NULL, format_path, parse
 from generator.yaml_text import BOM, Style, block_lines, block_scalar, inline, is_block, nested
@@ -83,23 +81,10 @@ def apply_changes(text: str, changes: Mapping[JsonPath, Any], *, file: str = "<p
 
 def write_atomic(path: Path, text: str) -> None:
     """Write `text` to `path` via a temporary file and rename; keep the file's permissions."""
-    target = path.resolve() if path.is_symlink() else path
-    data = text.encode("utf-8")
-    tmp, fd = _temp_file(target)
     try:
-        with os.fdopen(fd, "wb") as handle:
-            _write_bytes(handle, data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        with contextlib.suppress(FileNotFoundError):
-            os.chmod(tmp, target.stat().st_mode & 0o7777)
-        os.replace(tmp, target)
-    except BaseException as e:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        if isinstance(e, OSError):
-            raise UpdateError(f"{path}: cannot write file: {e.strerror or e}; it was left unchanged") from e
-        raise
+        atomic.write_atomic(path, text.encode("utf-8"))
+    except OSError as e:
+        raise UpdateError(f"{path}: cannot write file: {e.strerror or e}; it was left unchanged") from e
 
 
 def diff(path_label: str, old: str, new: str) -> str:
@@ -462,20 +447,3 @@ def _lines(text: str) -> list[str]:
     """Lines split at '\\n' only, each keeping its line ending."""
     parts = text.split("\n")
     return [p + "\n" for p in parts[:-1]] + ([parts[-1]] if parts[-1] else [])
-
-
-def _temp_file(target: Path) -> tuple[Path, int]:
-    """Create a new, empty temporary file next to `target`; return its path and descriptor."""
-    while True:
-        tmp = target.with_name(f".{target.name}.{secrets.token_hex(4)}.tmp")
-        try:
-            return tmp, os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-        except FileExistsError:  # pragma: no cover - 32 random bits already taken
-            continue
-        except OSError as e:
-            raise UpdateError(f"{target}: cannot write file: {e.strerror or e}; it was left unchanged") from e
-
-
-def _write_bytes(handle: Any, data: bytes) -> None:
-    """Write all of `data` to an open binary file (a seam for failure tests)."""
-    handle.write(data)

@@ -19,8 +19,8 @@ import pytest
 from click.testing import CliRunner, Result
 from scipy.optimize import linear_sum_assignment
 
+from generator import atomic
 from generator import suggest as suggest_module
-from generator import update
 from generator.cli import main
 from generator.load import parse
 from generator.persona import Persona
@@ -280,7 +280,7 @@ def test_apply_changes_only_evidence_and_writes_atomically(
         renames.append((Path(src), Path(dst)))
         replace(src, dst)
 
-    monkeypatch.setattr(update.os, "replace", spy)
+    monkeypatch.setattr(atomic.os, "replace", spy)
     run_suggest(repo_copy, "--apply")
     after = (repo_copy / PRIYA).read_text(encoding="utf-8")
 

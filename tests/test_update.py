@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from generator import update, yaml_text
+from generator import atomic, update, yaml_text
 from generator.errors import PersonaError
 from generator.load import parse
 from generator.update import UpdateError, apply_changes, diff, write_atomic
@@ -637,7 +637,7 @@ def test_write_atomic_leaves_the_original_when_the_write_fails(
         handle.write(data[: len(data) // 2])
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(update, "_write_bytes", half_then_full)
+    monkeypatch.setattr(atomic, "_write_bytes", half_then_full)
     new = apply_changes(original, NUMBERS)
     with pytest.raises(UpdateError, match=r"p\.yaml: cannot write file: No space left on device"):
         write_atomic(path, new)
@@ -654,7 +654,7 @@ def test_write_atomic_leaves_the_original_when_the_rename_fails(
     def refuse(src: Any, dst: Any) -> None:
         raise OSError(errno.EXDEV, "Invalid cross-device link")
 
-    monkeypatch.setattr(update.os, "replace", refuse)
+    monkeypatch.setattr(atomic.os, "replace", refuse)
     with pytest.raises(UpdateError, match="Invalid cross-device link"):
         write_atomic(path, "a: 2\n")
     assert path.read_text() == "a: 1\n"
