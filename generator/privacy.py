@@ -219,6 +219,9 @@ def _scan_source(repo: Repository, source: Source) -> list[Finding]:
     def name_of(index: int) -> str:
         return names[index] if index < len(names) else f"column {index + 1}"
 
+    def finding(line: int, index: int, kind: str, message: str) -> Finding:
+        return Finding(shown, line, index + 1, name_of(index), message, RESEARCH_HINT, f"privacy.{kind}")
+
     for row, (line, record) in enumerate(_records(path, *args), start=1):
         if row == 1:
             names = [name.strip() for name in record]
@@ -238,29 +241,19 @@ def _scan_source(repo: Repository, source: Source) -> list[Finding]:
                 if counts[key] > MAX_PER_COLUMN:
                     first_omitted.setdefault(key, line)
                     continue
-                findings.append(
-                    Finding(
-                        shown,
-                        line,
-                        index + 1,
-                        name_of(index),
-                        f"{_NOUN[kind]} ({masked}) in column '{name_of(index)}' (row {row}), "
-                        "which is not declared as personal data",
-                        RESEARCH_HINT,
-                        f"privacy.{kind}",
-                    )
+                message = (
+                    f"{_NOUN[kind]} ({masked}) in column '{name_of(index)}' (row {row}), "
+                    "which is not declared as personal data"
                 )
+                findings.append(finding(line, index, kind, message))
     for (index, kind), line in first_omitted.items():
         more = counts[(index, kind)] - MAX_PER_COLUMN
         findings.append(
-            Finding(
-                shown,
+            finding(
                 line,
-                index + 1,
-                name_of(index),
+                index,
+                kind,
                 f"... and {more} more row{'s' if more != 1 else ''} with {_A[kind]} in this column",
-                RESEARCH_HINT,
-                f"privacy.{kind}",
             )
         )
     return findings

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from generator.segment import SegmentResult
 
 
@@ -42,20 +45,22 @@ def markdown(result: SegmentResult) -> str:
             ]
             lines.append("")
         if seg.numbers:
-            lines += ["Differs in:", ""]
-            lines += [
-                f"- {n['column']}: {n['mean']} vs {n['overall']} overall ({n['z']:+.1f} SD)"
-                for n in seg.numbers[:6]
-            ]
-            lines.append("")
+            lines += _differences("Differs in:", seg.numbers[:6], lambda column: column)
         if seg.analytics:
-            lines += ["Product usage (per account and week):", ""]
-            lines += [
-                f"- {n['column'].split(':', 1)[1].removeprefix('avg_')}: {n['mean']} vs {n['overall']} overall ({n['z']:+.1f} SD)"
-                for n in seg.analytics[:5]
-            ]
-            lines.append("")
+            lines += _differences(
+                "Product usage (per account and week):",
+                seg.analytics[:5],
+                lambda column: column.split(":", 1)[1].removeprefix("avg_"),
+            )
         if seg.quotes:
             lines += ["In their words:", ""]
             lines += [f"> {q['text']}\n>\n> — {q['source']}, {q['respondent']}\n" for q in seg.quotes[:3]]
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _differences(title: str, items: list[dict[str, Any]], name: Callable[[str], str]) -> list[str]:
+    """A titled list of columns whose segment mean differs from the overall one, in standard units."""
+    lines = [
+        f"- {name(n['column'])}: {n['mean']} vs {n['overall']} overall ({n['z']:+.1f} SD)" for n in items
+    ]
+    return [title, "", *lines, ""]
