@@ -277,7 +277,7 @@ def _profiles(table: FeatureTable, research: Research, labels: np.ndarray, k: in
                             }
                         )
     interviewed = _interviewed(research)
-    found = frame.index.isin(sorted(interviewed)) if interviewed else np.zeros(n, dtype=bool)
+    found = frame.index.isin(list(interviewed)) if interviewed else np.zeros(n, dtype=bool)
     found_keys, found_labels = [str(key) for key in frame.index[found]], labels[found]
     for i, seg in enumerate(segments):
         seg.categories.sort(key=lambda c: (-c["lift"] * c["share"], c["column"], c["value"]))
