@@ -239,7 +239,9 @@ def main() -> int:
     parser.add_argument(
         "--runs", type=int, default=3, help="alternating runs of (a) and (b); medians are reported"
     )
-    parser.add_argument("--scaling", action="store_true", help="also time 100k and 3M rows for linearity")
+    parser.add_argument(
+        "--scaling", action="store_true", help="also time 100k and 3M rows (median of 3) for linearity"
+    )
     parser.add_argument("--skip-baseline", action="store_true", help="leave out (c), which takes minutes")
     parser.add_argument("--record", action="store_true")
     args = parser.parse_args()
@@ -268,12 +270,16 @@ def main() -> int:
             f"- (c) baseline: {c['seconds']:.2f} s, k = {c['k']}, peak memory {c['peak_mb']:.0f} MB",
             f"- c / b = {c['seconds'] / b['seconds']:.1f}x (target >= 4: **{'meets' if c['seconds'] >= 4 * b['seconds'] else 'MISSES'}**)",
             f"- silhouette on the baseline's features and sample: baseline {c['silhouette']:.3f}, ours {c['ours_silhouette']:.3f}, "
-            f"gap {gap:+.3f} (target within 0.02: **{'meets' if gap <= 0.02 else 'MISSES'}**)",
+            f"gap {gap:+.3f} (target within 0.02: **{'meets' if abs(gap) <= 0.02 else 'MISSES'}**)",
         ]
     if args.scaling:
         seconds = {}
         for rows in (100_000, 1_000_000, 3_000_000):
-            run = b if rows == args.rows else measure(OURS.format(repo=str(make_repo(rows))))
+            if rows == args.rows:
+                run = b
+            else:  # median of three: one run on this machine can be 30% off
+                runs = [measure(OURS.format(repo=str(make_repo(rows)))) for _ in range(3)]
+                run = sorted(runs, key=lambda r: r["seconds"])[1]
             seconds[rows] = run["seconds"]
             lines.append(
                 f"- scaling: {rows:,} rows in {run['seconds']:.2f} s (peak memory {run['peak_mb']:.0f} MB)"

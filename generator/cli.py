@@ -298,7 +298,7 @@ def suggest(
     from generator.repository import Repository
 
     repo = Repository.open(root)
-    with _progress(7, "Comparing") as step:
+    with _progress(6, "Comparing") as step:
         proposal, findings = propose(
             repo, today, _options(repo, k_min, k_max, method, seed), apply=apply_, progress=step
         )

@@ -3,9 +3,16 @@
 `AutoKClusterer` follows scikit-learn's estimator contract (parameters in `__init__`, learned attributes
 ending in `_`, explicit `random_state`). It fits on a sample (all rows when there are fewer), scores every
 k in the range by silhouette on a sample, keeps the best, and assigns every row to its nearest centre.
+The candidate fits (and the stability refits) run on `n_jobs` threads: scikit-learn's k-means releases
+the GIL, and each fit has its own seed, so the result does not depend on the number of threads.
 """
 
 from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClusterMixin
@@ -28,6 +35,7 @@ class AutoKClusterer(ClusterMixin, BaseEstimator):
         score_sample: int = 4_000,
         n_init: int = 4,
         random_state: int | None = 0,
+        n_jobs: int | None = None,
     ) -> None:
         self.k_min = k_min
         self.k_max = k_max
@@ -36,6 +44,7 @@ class AutoKClusterer(ClusterMixin, BaseEstimator):
         self.score_sample = score_sample
         self.n_init = n_init
         self.random_state = random_state
+        self.n_jobs = n_jobs
 
     def _model(self, k: int, seed: int) -> KMeans | GaussianMixture:
         if self.method == "kmeans":
@@ -61,12 +70,16 @@ class AutoKClusterer(ClusterMixin, BaseEstimator):
             else rng.choice(fit_rows, self.score_sample, replace=False)
         )
         seed = int(rng.randint(np.iinfo(np.int32).max))
+        fitted, scored = X[fit_rows], X[score_rows]
+
+        def candidate(k: int) -> tuple[int, KMeans | GaussianMixture, float]:
+            model = self._model(k, seed).fit(fitted)
+            labels = model.predict(scored)
+            return k, model, float(silhouette_score(scored, labels)) if len(set(labels)) > 1 else -1.0
+
         self.scores_: dict[int, float] = {}
         best = None
-        for k in range(k_min, k_max + 1):
-            model = self._model(k, seed).fit(X[fit_rows])
-            labels = model.predict(X[score_rows])
-            score = float(silhouette_score(X[score_rows], labels)) if len(set(labels)) > 1 else -1.0
+        for k, model, score in _map(candidate, range(k_min, k_max + 1), self.n_jobs):
             self.scores_[k] = score
             if best is None or score > self.scores_[best[0]]:
                 best = (k, model)
@@ -99,12 +112,31 @@ class AutoKClusterer(ClusterMixin, BaseEstimator):
         rng = check_random_state(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
         reference = self.predict(X[self.score_rows_])
         size = min(len(self.fit_rows_), 2 * self.score_sample)  # enough rows to tell stable from not
-        out = []
+        draws = []  # drawn in order first, so the refits may run in any order
         for _ in range(n_resamples):
             rows = rng.choice(self.fit_rows_, size, replace=True)
-            model = self._model(self.n_clusters_, int(rng.randint(np.iinfo(np.int32).max))).fit(X[rows])
-            out.append(float(adjusted_rand_score(reference, model.predict(X[self.score_rows_]))))
-        return out
+            draws.append((rows, int(rng.randint(np.iinfo(np.int32).max))))
+        scored = X[self.score_rows_]
+
+        def refit(draw: tuple[np.ndarray, int]) -> float:
+            model = self._model(self.n_clusters_, draw[1]).fit(X[draw[0]])
+            return float(adjusted_rand_score(reference, model.predict(scored)))
+
+        return list(_map(refit, draws, self.n_jobs))
+
+
+_T = TypeVar("_T")
+_R = TypeVar("_R")
+
+
+def _map(function: Callable[[_T], _R], items: Iterable[_T], n_jobs: int | None) -> list[_R]:
+    """`function` over `items`, in order, on up to `n_jobs` threads (None: one; -1: one per CPU)."""
+    items = list(items)
+    workers = min((os.cpu_count() or 1) if n_jobs == -1 else (n_jobs or 1), len(items))
+    if workers <= 1:
+        return [function(item) for item in items]
+    with ThreadPoolExecutor(workers) as pool:
+        return list(pool.map(function, items))
 
 
 def nearest(X: np.ndarray, centres: np.ndarray, chunk: int = 200_000) -> np.ndarray:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, fields
 from datetime import date
 from pathlib import Path
@@ -109,8 +111,9 @@ def segment(
     The model is fitted on a sample of `fit_sample` rows (all rows when there are fewer); every row is
     then assigned to its nearest segment in chunks, so time grows linearly and memory stays bounded.
     """
-    # One BLAS/OpenMP thread: on small machines k-means and silhouette spend more time in contention
-    # between numpy's, scipy's and scikit-learn's thread pools than in computing (measured 10x slower).
+    # One BLAS/OpenMP thread per fit: on small machines k-means and silhouette spend more time in
+    # contention between numpy's, scipy's and scikit-learn's thread pools than in computing (measured
+    # 10x slower). The candidate fits run side by side on their own threads instead (n_jobs below).
     with threadpool_limits(1):
         return _segment(research, options, inputs, progress or (lambda _: None), today)
 
@@ -133,7 +136,7 @@ def _segment(
     pre = make_preprocessor(table)
     X_fit = pre.fit_transform(table.frame.iloc[sample]).astype(_dtype(options.method))
     step("choosing k")
-    try:
+    with _fitting(options.method):
         clusterer = AutoKClusterer(
             options.k_min,
             options.k_max,
@@ -142,26 +145,23 @@ def _segment(
             options.score_sample,
             n_init=3,
             random_state=options.seed,
+            n_jobs=-1,  # the candidate fits run side by side, one thread each
         ).fit(X_fit)
-        step("checking stability")
-        stability = clusterer.stability(X_fit, options.resamples)
-        null = null_silhouette(X_fit, clusterer, options.seed)
-    except ValueError as e:  # a Gaussian mixture whose components collapse onto a few identical rows
-        if options.method != "gmm":
-            raise
-        raise SegmentError(
-            f"the Gaussian mixture could not be fitted ({str(e).split('.')[0].lower()}); "
-            "use the default k-means (--method kmeans) or fewer segments (--k-max)"
-        ) from e
+    step("checking stability, assigning every respondent")
+    # The stability refits and the shuffled-data check need only the fitted model, so they run on a
+    # thread of their own while every row is assigned and the segments are profiled.
+    with ThreadPoolExecutor(1) as pool:
+        checks = pool.submit(_checks, clusterer, X_fit, options)
+        raw = _assign(table, pre, clusterer, sample)
+        order = np.argsort(-np.bincount(raw, minlength=clusterer.n_clusters_), kind="stable")
+        rank = np.empty_like(order)
+        rank[order] = np.arange(len(order))
+        labels = rank[raw]
+        step("profiling segments")
+        segments = _profiles(table, research, labels, clusterer.n_clusters_)
+        with _fitting(options.method):
+            stability, null = checks.result()
     warnings = _warnings(clusterer, stability, null)
-    step("assigning every respondent")
-    raw = _assign(table, pre, clusterer, sample)
-    order = np.argsort(-np.bincount(raw, minlength=clusterer.n_clusters_), kind="stable")
-    rank = np.empty_like(order)
-    rank[order] = np.arange(len(order))
-    labels = rank[raw]
-    step("profiling segments")
-    segments = _profiles(table, research, labels, clusterer.n_clusters_)
     return SegmentResult(
         created=(today or date.today()).isoformat(),
         inputs=inputs,
@@ -179,6 +179,25 @@ def _segment(
         keys=table.frame.index,
         labels=labels,
     )
+
+
+def _checks(clusterer: AutoKClusterer, X: np.ndarray, options: SegmentOptions) -> tuple[list[float], float]:
+    """Stability across bootstrap refits, and the silhouette of the same data with its columns shuffled."""
+    return clusterer.stability(X, options.resamples), null_silhouette(X, clusterer, options.seed)
+
+
+@contextmanager
+def _fitting(method: str) -> Iterator[None]:
+    """A Gaussian mixture that cannot be fitted is the user's to fix (another method or fewer segments)."""
+    try:
+        yield
+    except ValueError as e:  # its components collapse onto a few identical rows
+        if method != "gmm":
+            raise
+        raise SegmentError(
+            f"the Gaussian mixture could not be fitted ({str(e).split('.')[0].lower()}); "
+            "use the default k-means (--method kmeans) or fewer segments (--k-max)"
+        ) from e
 
 
 def _dtype(method: str) -> type:

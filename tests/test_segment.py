@@ -611,3 +611,19 @@ def test_a_mixture_that_cannot_be_fitted_says_what_to_do(
     root, _ = example
     with pytest.raises(SegmentError, match=r"--method kmeans"):
         segment(read_research(root), SegmentOptions(3, 5, method="gmm"), today=TODAY)
+
+
+def test_fits_on_several_threads_give_the_same_result(planted: Planted) -> None:
+    """The candidate and stability fits run side by side; the answer must not depend on how many."""
+    from generator.features import build_table, make_preprocessor
+
+    table = build_table(read_research(planted.root))
+    X = make_preprocessor(table).fit_transform(table.frame).astype(np.float32)
+    runs = []
+    for n_jobs in (None, 2, -1):
+        clusterer = AutoKClusterer(2, 6, fit_sample=2_000, score_sample=800, n_init=2, n_jobs=n_jobs).fit(X)
+        runs.append((clusterer.scores_, clusterer.cluster_centers_, clusterer.stability(X, 4)))
+    for scores, centres, stability in runs[1:]:
+        assert scores == runs[0][0]
+        np.testing.assert_array_equal(centres, runs[0][1])
+        assert stability == runs[0][2]
