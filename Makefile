@@ -17,7 +17,7 @@ $(BIN)/personas: pyproject.toml
 # An editable install compiles nothing (and PYTHONDONTWRITEBYTECODE stops Python doing it later):
 # compile the package's modules and page templates once here, as a regular install would.
 install: $(BIN)/personas
-	$(BIN)/python -m generator.precompile
+	$(BIN)/python -m persona_map.cli.precompile
 
 check: install
 	$(BIN)/personas check

@@ -175,8 +175,8 @@ print(json.dumps({{"seconds": elapsed, "rows": table.num_rows,
 OURS = """
 import time, resource, json
 from pathlib import Path
-from generator.contacts import ClassifyOptions, classify_file, load_classifier
-import generator.classify  # imports and loading the personas are not timed
+from persona_map.routing.contacts import ClassifyOptions, classify_file, load_classifier
+import persona_map.routing.classify  # imports and loading the personas are not timed
 classifier = load_classifier(Path({root!r}))  # as the command does: rules and the research model, if any
 out = Path({out!r})
 out.unlink(missing_ok=True)

@@ -184,9 +184,9 @@ print(__import__("json").dumps({{"seconds": elapsed, "rows": table.num_rows,
 OURS = """
 import time, resource, json
 from datetime import date
-from generator.repository import Repository
-from generator.segment import run
-import generator.research, generator.features, generator.cluster  # imports are not timed
+from persona_map.repository import Repository
+from persona_map.research.segment import run
+import persona_map.research.sources, persona_map.research.features, persona_map.research.cluster  # imports are not timed
 repo = Repository.open(__import__("pathlib").Path({repo!r}))
 start = time.perf_counter()
 result, paths, findings = run(repo, date(2026, 11, 28), 3, 5, "kmeans", 0)

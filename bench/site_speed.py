@@ -7,7 +7,7 @@ Both run as fresh processes, alternating. Target (issue 3): median ratio a/b <= 
 
 Three series of pairs:
   cold         (a) with an empty user cache: no persona validated before, no override template compiled;
-               the package itself compiled at install (`make install` runs `python -m generator.precompile`,
+               the package itself compiled at install (`make install` runs `python -m persona_map.cli.precompile`,
                as a regular pip install compiles .pyc files). This is a first build on a fresh clone.
   warm         (a) with the user cache of earlier builds (what repeated builds and `mkdocs serve` see).
   from source  (a) with nothing compiled at all: no .pyc and no compiled templates in the package either
@@ -163,7 +163,7 @@ def serve_rebuild(repo: Path, runs: int) -> list[float]:
 
 
 def _uncompile() -> None:
-    """Remove the package's compiled modules and templates (restored by `python -m generator.precompile`)."""
+    """Remove the package's compiled modules and templates (restored by `python -m persona_map.cli.precompile`)."""
     package = ROOT / "generator"
     for folder in [*package.rglob("__pycache__"), package / "__jinjacache__"]:
         shutil.rmtree(folder, ignore_errors=True)
@@ -180,7 +180,7 @@ def from_source(ours: list[str], theirs: list[str], repo: Path, runs: int) -> li
                     (_time(ours, repo, cache, {"PYTHONDONTWRITEBYTECODE": "1"}), _time(theirs, repo))
                 )
     finally:
-        subprocess.run([sys.executable, "-m", "generator.precompile"], check=True, cwd=ROOT)
+        subprocess.run([sys.executable, "-m", "persona_map.cli.precompile"], check=True, cwd=ROOT)
     return pairs
 
 
@@ -189,7 +189,9 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--record", action="store_true")
     args = parser.parse_args()
-    subprocess.run([sys.executable, "-m", "generator.precompile"], check=True, cwd=ROOT)  # as `make install`
+    subprocess.run(
+        [sys.executable, "-m", "persona_map.cli.precompile"], check=True, cwd=ROOT
+    )  # as `make install`
     with tempfile.TemporaryDirectory() as tmp:
         repo = _copy_repo(Path(tmp))
         plain = _plain_config(repo)

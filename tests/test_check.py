@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from generator.check import check
-from generator.repository import Repository
+from persona_map.check.check import check
+from persona_map.repository import Repository
 
 DATA = Path(__file__).parent / "data"
 ROOT = Path(__file__).parent.parent

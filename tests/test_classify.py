@@ -14,15 +14,22 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from generator.catalog import Catalog, build_catalog
-from generator.check import check
-from generator.classify import COLUMNS, UNASSIGNED, ClassifyError, classify, load_model, model_labels
-from generator.features import build_table
-from generator.manifest import load_manifest
-from generator.repository import Repository
-from generator.research import load_research
-from generator.route import Contact, route, rule_from_data, rules_from_personas, size_bands
-from generator.segment import run
+from persona_map.check.catalog import Catalog, build_catalog
+from persona_map.check.check import check
+from persona_map.repository import Repository
+from persona_map.research.features import build_table
+from persona_map.research.manifest import load_manifest
+from persona_map.research.segment import run
+from persona_map.research.sources import load_research
+from persona_map.routing.classify import (
+    COLUMNS,
+    UNASSIGNED,
+    ClassifyError,
+    classify,
+    load_model,
+    model_labels,
+)
+from persona_map.routing.rules import Contact, route, rule_from_data, rules_from_personas, size_bands
 
 ROOT = Path(__file__).parent.parent
 DATA = Path(__file__).parent / "data" / "classify"
@@ -527,9 +534,9 @@ def test_check_does_not_import_pandas() -> None:
     code = (
         "import sys\n"
         "from datetime import date\n"
-        "from generator.check import check\n"
+        "from persona_map.check.check import check\n"
         "from pathlib import Path\n"
-        "from generator.repository import Repository\n"
+        "from persona_map.repository import Repository\n"
         f"result = check(Repository.open(Path({str(ROOT)!r})), today=date(2026, 11, 28))\n"
         "assert result.ok, result.findings\n"
         "heavy = [m for m in ('pandas', 'numpy', 'pyarrow', 'sklearn') if m in sys.modules]\n"

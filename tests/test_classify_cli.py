@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from generator.cli import main
-from generator.contacts import ADDED, load_classifier, size_band
+from persona_map.cli import main
+from persona_map.routing.contacts import ADDED, load_classifier, size_band
 
 ROOT = Path(__file__).parent.parent
 DATA = ROOT / "tests" / "data" / "contacts"
@@ -45,7 +45,9 @@ def classifier():
 
 @pytest.fixture
 def run(classifier, monkeypatch):
-    monkeypatch.setattr("generator.contacts.load_classifier", lambda root, use_model=True: classifier)
+    monkeypatch.setattr(
+        "persona_map.routing.contacts.load_classifier", lambda root, use_model=True: classifier
+    )
 
     def invoke(*args: object, input: bytes | None = None):
         return CliRunner().invoke(main, ["classify", *map(str, args)], input=input)
@@ -274,8 +276,8 @@ def test_a_10_mb_cell_is_read(run, tmp_path: Path, via: str):
 
 
 def test_an_unclosed_quote_in_a_big_file_is_explained(run, tmp_path: Path, monkeypatch):
-    monkeypatch.setattr("generator.contacts.SMALL_BLOCK", 1 << 16)  # a 64 MB record, scaled down
-    monkeypatch.setattr("generator.contacts.LARGE_BLOCK", 1 << 20)
+    monkeypatch.setattr("persona_map.routing.contacts.SMALL_BLOCK", 1 << 16)  # a 64 MB record, scaled down
+    monkeypatch.setattr("persona_map.routing.contacts.LARGE_BLOCK", 1 << 20)
     path = tmp_path / "unclosed.csv"
     path.write_text('Job Title,Notes\nSoftware Engineer,"oops\n' + "Compliance Lead,fine\n" * 100_000)
     result = run(path, "--out", tmp_path / "out.csv")
@@ -354,7 +356,7 @@ def test_the_installed_command_in_a_real_process(tmp_path: Path):
 
 
 def test_columns_named_like_the_research_model_are_handed_to_it():
-    from generator.contacts import model_columns
+    from persona_map.routing.contacts import model_columns
 
     model = {
         "model": {

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from generator import check as check_module
-from generator.cli import main
+from persona_map.check import check as check_module
+from persona_map.cli import main
 
 ROOT = Path(__file__).parent.parent
 DATA = Path(__file__).parent / "data"
@@ -83,8 +83,8 @@ def test_github_format_writes_annotations_and_a_job_summary(tmp_path: Path):
 
 
 def test_annotations_escape_newlines_and_percent():
-    from generator.findings import Finding
-    from generator.report import annotation
+    from persona_map.findings import Finding
+    from persona_map.reporters import annotation
 
     text = annotation(Finding("a,b.yaml", 3, 1, "x:y", "100% bad\nnext", "", "c"))
     assert text == "::error file=a%2Cb.yaml,line=3,col=1,title=x%3Ay::100%25 bad%0Anext"
@@ -191,7 +191,7 @@ def test_python_dash_m_works_and_stays_light():
     code = (
         "import runpy, sys\n"
         "sys.argv = ['personas', 'check', '--root', sys.argv[1], '--today', '2026-11-28']\n"
-        "try:\n    runpy.run_module('generator', run_name='__main__')\n"
+        "try:\n    runpy.run_module('persona_map', run_name='__main__')\n"
         "except SystemExit as e:\n    code = e.code\n"
         "heavy = sorted(m for m in ('pandas', 'sklearn', 'mkdocs', 'numpy') if m in sys.modules)\n"
         "print('HEAVY', heavy, 'EXIT', code)\n"

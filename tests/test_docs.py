@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 import pytest
 
-from generator.cli import main
+from persona_map.cli import main
 
 ROOT = Path(__file__).parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")

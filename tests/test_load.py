@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.load import load, parse
+from persona_map.yaml_load import load, parse
 
 BILLION_LAUGHS = """\
 a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]

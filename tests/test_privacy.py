@@ -12,13 +12,13 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from generator.check import check
-from generator.cli import main
-from generator.findings import Finding
-from generator.load import load
-from generator.manifest import load_manifest
-from generator.privacy import MAX_PER_COLUMN, find_emails, find_phones, scan_quotes, scan_research
-from generator.repository import Repository
+from persona_map.check.check import check
+from persona_map.check.privacy import MAX_PER_COLUMN, find_emails, find_phones, scan_quotes, scan_research
+from persona_map.cli import main
+from persona_map.findings import Finding
+from persona_map.repository import Repository
+from persona_map.research.manifest import load_manifest
+from persona_map.yaml_load import load
 
 ROOT = Path(__file__).parent.parent
 DATA = Path(__file__).parent / "data" / "privacy"
@@ -347,7 +347,7 @@ def test_cli_fails_on_a_phone_number_in_a_persona_quote(repo_copy: Path):
 def test_the_guard_does_not_import_pandas():
     code = (
         "import sys\nfrom pathlib import Path\n"
-        "from generator.check import check\nfrom generator.repository import Repository\n"
+        "from persona_map.check.check import check\nfrom persona_map.repository import Repository\n"
         "check(Repository.open(Path(sys.argv[1])))\n"
         "print(sorted(m for m in ('pandas', 'numpy', 'sklearn') if m in sys.modules))\n"
     )

@@ -11,9 +11,9 @@ from pathlib import Path
 import markdown
 import pytest
 
-from generator.catalog import build_catalog
-from generator.render import Renderer, RenderError, md, md_paragraphs
-from generator.repository import Repository
+from persona_map.check.catalog import build_catalog
+from persona_map.pages.render import Renderer, RenderError, md, md_paragraphs
+from persona_map.repository import Repository
 
 ROOT = Path(__file__).parent.parent
 GOLDEN = Path(__file__).parent / "data" / "golden"
@@ -157,7 +157,7 @@ def test_optional_fields_may_be_absent(repo_copy: Path):
 
 
 def test_research_page_shows_the_latest_segmentation(repo_copy: Path):
-    from generator.segment import run
+    from persona_map.research.segment import run
 
     before = {p.path: p.content for p in Renderer(build_catalog(Repository.open(repo_copy), TODAY)).pages()}
     assert "No segmentation yet" in before["research.md"]

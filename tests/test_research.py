@@ -19,11 +19,11 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from generator.cli import main
-from generator.findings import Finding
-from generator.manifest import load_manifest
-from generator.repository import Repository
-from generator.research import Research, load_research
+from persona_map.cli import main
+from persona_map.findings import Finding
+from persona_map.repository import Repository
+from persona_map.research.manifest import load_manifest
+from persona_map.research.sources import Research, load_research
 
 ROOT = Path(__file__).parent.parent
 CASES = Path(__file__).parent / "data" / "research"

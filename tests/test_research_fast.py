@@ -13,11 +13,11 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 
-import generator.research
-from generator.manifest import load_manifest
-from generator.repository import Repository
-from generator.research import load_research
-from generator.research_fast import odd_quotes, repeats
+import persona_map.research.sources
+from persona_map.repository import Repository
+from persona_map.research.manifest import load_manifest
+from persona_map.research.read_arrow import odd_quotes, repeats
+from persona_map.research.sources import load_research
 
 CASES = Path(__file__).parent / "data" / "research"
 
@@ -90,7 +90,7 @@ def test_a_clean_file_takes_the_fast_path(repo_copy: Path, monkeypatch: pytest.M
     def slow(*args: object, **kwargs: object) -> None:
         raise AssertionError("a clean file went to the slow path")
 
-    monkeypatch.setattr(generator.research, "slow_read", slow)
+    monkeypatch.setattr(persona_map.research.sources, "slow_read", slow)
     repo = Repository.open(root)
     research, findings = load_research(repo, load_manifest(repo)[0])
     assert findings == []

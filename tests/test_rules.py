@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from generator.check import check
-from generator.config import Config
-from generator.errors import ConfigError
-from generator.repository import Repository
-from generator.review import add_months, review_dates
+from persona_map.check.check import check
+from persona_map.config import Config
+from persona_map.dates import add_months, review_dates
+from persona_map.errors import ConfigError
+from persona_map.repository import Repository
 
 TODAY = date(2026, 11, 28)
 

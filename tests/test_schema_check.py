@@ -16,9 +16,9 @@ from typing import Any
 import pytest
 from jsonschema import Draft202012Validator, FormatChecker
 
-from generator.load import load
-from generator.schema_check import compile_schema
-from generator.validate import _is_date
+from persona_map.schema_compile import compile_schema
+from persona_map.schema_validate import _is_date
+from persona_map.yaml_load import load
 
 ROOT = Path(__file__).parent.parent
 DATA = Path(__file__).parent / "data"
@@ -29,7 +29,7 @@ FORMATS = {"date": _is_date}
 
 def _oracle(schema: Any) -> Draft202012Validator:
     formats = FormatChecker(formats=())
-    formats.checks("date")(_is_date)  # as generator/validate.py sets it up
+    formats.checks("date")(_is_date)  # as generator/persona_map/schema_validate.py sets it up
     return Draft202012Validator(schema, format_checker=formats)
 
 
@@ -326,8 +326,8 @@ def test_valid_repository_is_checked_without_jsonschema_invalid_file_loads_it(tm
         from datetime import date
         from pathlib import Path
 
-        from generator.check import check
-        from generator.repository import Repository
+        from persona_map.check.check import check
+        from persona_map.repository import Repository
 
         repo = Repository.open(Path({str(ROOT)!r}))
         result = check(repo, today=date(2026, 11, 28))

@@ -1,7 +1,7 @@
 """Segmentation on real and generated research: known answers, planted segments, noise, privacy, outputs.
 
 Every test builds research the way a user does: a repository folder with research/manifest.yaml and
-CSV files, segmented by `generator.segment.run` (or `load_research` + `segment`). The reference data
+CSV files, segmented by `persona_map.research.segment.run` (or `load_research` + `segment`). The reference data
 set and its known results are described in tests/data/segment/PROVENANCE.md.
 """
 
@@ -23,14 +23,14 @@ import pytest
 from sklearn.metrics import adjusted_rand_score
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from generator.catalog import build_catalog
-from generator.cluster import AutoKClusterer
-from generator.manifest import load_manifest
-from generator.proposals import propose
-from generator.repository import Repository
-from generator.research import Research, load_research
-from generator.segment import SegmentOptions, SegmentResult, run, segment
-from generator.suggest import suggest
+from persona_map.check.catalog import build_catalog
+from persona_map.repository import Repository
+from persona_map.research.cluster import AutoKClusterer
+from persona_map.research.manifest import load_manifest
+from persona_map.research.matching import suggest
+from persona_map.research.segment import SegmentOptions, SegmentResult, run, segment
+from persona_map.research.sources import Research, load_research
+from persona_map.research.suggest import propose
 
 ROOT = Path(__file__).parent.parent
 DATA = Path(__file__).parent / "data" / "segment"
@@ -576,7 +576,7 @@ def test_nearest_centre_assignment_equals_the_feature_matrix(planted: Planted, t
     The planted data has missing numbers and departments; fitting without one department makes it a
     category the encoder has never seen.
     """
-    from generator.features import build_table, make_preprocessor
+    from persona_map.research.features import build_table, make_preprocessor
 
     root = generated_repo(tmp_path / "repo", planted.frame)
     table = build_table(read_research(root))
@@ -600,7 +600,7 @@ def test_a_mixture_that_cannot_be_fitted_says_what_to_do(
 ) -> None:
     from sklearn.mixture import GaussianMixture
 
-    from generator.errors import SegmentError
+    from persona_map.errors import SegmentError
 
     def collapse(self: object, X: object, y: object = None) -> None:
         raise ValueError(
@@ -615,7 +615,7 @@ def test_a_mixture_that_cannot_be_fitted_says_what_to_do(
 
 def test_fits_on_several_threads_give_the_same_result(planted: Planted) -> None:
     """The candidate and stability fits run side by side; the answer must not depend on how many."""
-    from generator.features import build_table, make_preprocessor
+    from persona_map.research.features import build_table, make_preprocessor
 
     table = build_table(read_research(planted.root))
     X = make_preprocessor(table).fit_transform(table.frame).astype(np.float32)

@@ -1,7 +1,7 @@
 """`personas suggest`: personas matched to segments, drift, coverage, candidates and safe `--apply`.
 
 The command-line tests run on a copy of this repository (fixture `repo_copy`), as a user would; the
-unit tests drive `generator.suggest` with hand-made personas and segments.
+unit tests drive `persona_map.research.matching` with hand-made personas and segments.
 """
 
 from __future__ import annotations
@@ -19,12 +19,12 @@ import pytest
 from click.testing import CliRunner, Result
 from scipy.optimize import linear_sum_assignment
 
-from generator import atomic
-from generator import suggest as suggest_module
-from generator.cli import main
-from generator.load import parse
-from generator.persona import Persona
-from generator.suggest import MIN_MATCH, Match, PersonaReport, assign, drift, names, score
+from persona_map import atomic
+from persona_map.cli import main
+from persona_map.persona import Persona
+from persona_map.research import matching as suggest_module
+from persona_map.research.matching import MIN_MATCH, Match, PersonaReport, assign, drift, names, score
+from persona_map.yaml_load import parse
 
 TODAY = "2026-11-28"
 PRIYA = "personas/platform-lead-priya.yaml"

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from jinja2 import Environment
 
-import generator.template_cache as template_cache
-from generator.precompile import precompile
-from generator.render import make_environment
+import persona_map.pages.template_cache as template_cache
+from persona_map.cli.precompile import precompile
+from persona_map.pages.render import make_environment
 
 
 @pytest.fixture

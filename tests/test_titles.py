@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from generator.titles import ABBREVIATIONS, contains, normalize, seniority, seniority_band, tokens
+from persona_map.routing.titles import ABBREVIATIONS, contains, normalize, seniority, seniority_band, tokens
 
 NORMALIZED = [
     ("Head of Platform", "head of platform"),

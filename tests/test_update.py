@@ -16,10 +16,12 @@ from typing import Any
 
 import pytest
 
-from generator import atomic, update, yaml_text
-from generator.errors import PersonaError
-from generator.load import parse
-from generator.update import UpdateError, apply_changes, diff, write_atomic
+from persona_map import atomic
+from persona_map import yaml_edit as update
+from persona_map import yaml_emit as yaml_text
+from persona_map.errors import PersonaError
+from persona_map.yaml_edit import UpdateError, apply_changes, diff, write_atomic
+from persona_map.yaml_load import parse
 
 DATA = Path(__file__).parent / "data" / "update"
 EVIDENCE = ("spec", "evidence")

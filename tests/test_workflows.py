@@ -22,7 +22,7 @@ import pytest
 from click.testing import CliRunner
 from ruamel.yaml import YAML
 
-from generator.cli import main
+from persona_map.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
 GITHUB = ROOT / ".github"
@@ -127,7 +127,7 @@ class PersonasCall:
 
 
 def personas_calls(script: str, where: str) -> Iterator[PersonasCall]:
-    """`personas ...`, `.venv/bin/personas ...` and `python -m generator ...`."""
+    """`personas ...`, `.venv/bin/personas ...` and `python -m persona_map ...`."""
     for tokens in commands(script):
         words = strip_assignments(tokens)
         if not words:
@@ -135,7 +135,7 @@ def personas_calls(script: str, where: str) -> Iterator[PersonasCall]:
         program = words[0].rsplit("/", 1)[-1]
         if program == "personas":
             rest = words[1:]
-        elif re.fullmatch(r"python[\d.]*", program) and words[1:3] == ["-m", "generator"]:
+        elif re.fullmatch(r"python[\d.]*", program) and words[1:3] == ["-m", "persona_map"]:
             rest = words[3:]
         else:
             continue
@@ -238,7 +238,7 @@ def test_helpers_find_calls_in_shell():
         "GITHUB_ACTIONS=true personas check --root . && make test\n"
         "make -C sub site | tee log  # personas nonsense\n"
         'echo "personas fake" > out.txt\n'
-        "python -m generator check \\\n  --format=json\n"
+        "python -m persona_map check \\\n  --format=json\n"
     )
     calls = [(c.subcommand, c.args) for c in personas_calls(script, "t")]
     assert calls == [
@@ -411,7 +411,7 @@ def test_pre_commit_hook_for_other_repos():
     assert hook["pass_filenames"] is False
     for path in ("personas/a.yaml", "research/b.csv", "schema/c.json"):
         assert re.search(hook["files"], path)
-    assert not re.search(hook["files"], "generator/cli.py")
+    assert not re.search(hook["files"], "generator/persona_map/cli/__init__.py")
 
     scripts = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["scripts"]
     program = hook["entry"].split()[0]

@@ -16,7 +16,7 @@ SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
 # What `mkdocs build` reads: the config, the hand-written pages, and everything the plugin checks.
 BUILD_INPUTS = ("mkdocs.yml", "site", "personas", "research", "schema", "pyproject.toml")
 # Not read by the build, but listed under `watch:` in mkdocs.yml, which fails when a path is missing.
-OPTIONAL_INPUTS = ("generator/templates",)
+OPTIONAL_INPUTS = ("generator/persona_map/pages/templates",)
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",

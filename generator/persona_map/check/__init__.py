@@ -1,0 +1,1 @@
+"""Persona files checked: schema, repository rules, review dates and the personal-data guard."""

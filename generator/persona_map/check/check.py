@@ -1,0 +1,78 @@
+"""`personas check`: load every persona, validate it against the schema and apply the repository rules."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+
+from persona_map.check.persona_rules import Context, file_rules, repository_rules
+from persona_map.check.privacy import scan_quotes, scan_research
+from persona_map.findings import CheckResult, Finding
+from persona_map.repository import Repository
+from persona_map.research.manifest import load_manifest
+from persona_map.routing.rule_checks import across_findings, persona_findings
+from persona_map.schema_validate import validate
+from persona_map.yaml_load import Document, load
+
+
+def check(
+    repo: Repository,
+    paths: Sequence[Path] = (),
+    today: date | None = None,
+    *,
+    scan_research_files: bool = True,
+) -> CheckResult:
+    """Check the repository's personas (or only `paths`) and return every finding at once.
+
+    Repository-wide rules (unique ids, 3-5 primary personas) run only when the whole personas/ folder is
+    checked, since a handful of files says nothing about the budget.
+    """
+    result = CheckResult()
+    manifest, manifest_findings = load_manifest(repo)
+    result.extend(manifest_findings)
+    ctx = Context(repo.config, today or date.today(), manifest)
+    whole_repository = not paths
+    if whole_repository:
+        files, findings = repo.persona_files()
+        result.extend(findings)
+    else:
+        files = list(paths)
+    docs: list[Document] = []
+    schema = repo.schema_path()
+    for path in files:
+        shown = repo.display(path)
+        result.checked.append(shown)
+        doc, findings = load(path, shown)
+        result.extend(findings)
+        if doc is None:
+            continue
+        if not isinstance(doc.data, dict):
+            kind = "a list" if isinstance(doc.data, list) else "a single value"
+            result.extend(
+                [
+                    Finding(
+                        shown,
+                        *doc.position(()),
+                        "",
+                        f"the file holds {kind}, not a persona",
+                        "a persona file is a mapping that starts with 'apiVersion: personamap/v1'",
+                        "schema.type",
+                    )
+                ]
+            )
+            continue
+        result.extend(validate(doc, schema))
+        result.extend(file_rules(doc, path, ctx))
+        result.extend(persona_findings(doc))
+        docs.append(doc)
+    if manifest.loaded and scan_research_files:
+        result.extend(scan_research(repo, manifest))
+    for doc in docs:
+        result.extend(scan_quotes(doc))
+    result.documents = docs
+    result.manifest = manifest
+    result.extend(across_findings(docs))
+    if whole_repository:
+        result.extend(repository_rules(docs, ctx, repo.display(repo.personas_dir)))
+    return result

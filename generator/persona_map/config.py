@@ -1,0 +1,56 @@
+"""Repository configuration: the `[tool.personas]` table of pyproject.toml, in one place."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, fields
+from pathlib import Path
+
+from persona_map.errors import ConfigError
+
+
+@dataclass(frozen=True)
+class Config:
+    """Rules every persona repository can tune; defaults follow the product design."""
+
+    primary_min: int = 3
+    primary_max: int = 5
+    due_soon_days: int = 30
+    review_interval_months: int = 12
+    repository_url: str = ""
+    edit_branch: str = "main"
+
+    @classmethod
+    def load(cls, root: Path) -> Config:
+        """Read `[tool.personas]` from `root/pyproject.toml`; defaults when absent."""
+        path = root / "pyproject.toml"
+        if not path.is_file():
+            return cls()
+        try:
+            table = tomllib.loads(path.read_text(encoding="utf-8")).get("tool", {}).get("personas", {})
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+            raise ConfigError(f"{path}: cannot read [tool.personas]: {e}") from e
+        known = {f.name: f for f in fields(cls)}
+        unknown = sorted(set(table) - set(known))
+        if unknown:
+            raise ConfigError(
+                f"{path}: unknown setting(s) in [tool.personas]: {', '.join(unknown)} "
+                f"(known: {', '.join(known)})"
+            )
+        for name, value in table.items():
+            expected = type(getattr(cls, name))
+            if type(value) is not expected:
+                raise ConfigError(
+                    f"{path}: [tool.personas] {name} must be {expected.__name__}, got {value!r}"
+                )
+        config = cls(**table)
+        if not 1 <= config.primary_min <= config.primary_max:
+            raise ConfigError(
+                f"{path}: [tool.personas] needs 1 <= primary_min <= primary_max "
+                f"(got {config.primary_min} and {config.primary_max})"
+            )
+        if config.due_soon_days < 0 or config.review_interval_months < 1:
+            raise ConfigError(
+                f"{path}: [tool.personas] due_soon_days must be >= 0 and review_interval_months >= 1"
+            )
+        return config

@@ -1,0 +1,122 @@
+"""What research backs the personas: one row per declared source, for the research page.
+
+Reads only what the manifest declares; columns declared as personal data are counted, never shown.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass, field
+from typing import Any
+
+from persona_map.check.catalog import Catalog
+from persona_map.research.matching import suggest
+from persona_map.research.results import fingerprint, load_saved
+
+
+@dataclass(frozen=True)
+class ResearchRow:
+    id: str
+    kind: str
+    title: str
+    file: str
+    collected: str
+    example: bool
+    rows: int | None
+    keys: int | None
+    personal_columns: int
+    cited_by: list[str] = field(default_factory=list)
+
+
+def research_rows(catalog: Catalog) -> list[ResearchRow]:
+    """One row per research source, with its size and the personas that cite it."""
+    out = []
+    for source in catalog.manifest.sources.values():
+        spec = source.spec
+        columns = spec.get("columns", {}) or {}
+        personal = sum(
+            1
+            for role in columns.values()
+            if (role if isinstance(role, str) else role.get("role")) == "personal"
+        )
+        rows = keys = None
+        if source.exists:
+            rows, keys = _count(catalog, source.file, spec)
+        cited = [p.id for p in catalog.personas if source.id in p.evidence.get("sources", [])]
+        out.append(
+            ResearchRow(
+                source.id,
+                source.kind,
+                str(spec.get("title", source.id)),
+                source.file,
+                source.collected,
+                bool(spec.get("example", False)),
+                rows,
+                keys,
+                personal,
+                cited,
+            )
+        )
+    return out
+
+
+def _count(catalog: Catalog, file: str, spec: dict) -> tuple[int | None, int | None]:
+    """Data rows and distinct join keys of a CSV; (None, None) when it cannot be read."""
+    path = catalog.repo.research_dir / file
+    key = spec.get("key")
+    try:
+        with path.open(encoding=spec.get("encoding", "utf-8-sig"), newline="") as handle:
+            reader = csv.reader(handle, delimiter=spec.get("delimiter", ","))
+            header = next(reader, [])
+            index = header.index(key) if key in header else None
+            rows, keys = 0, set()
+            for record in reader:
+                if not record:
+                    continue
+                rows += 1
+                if index is not None and index < len(record):
+                    keys.add(record[index])
+    except (OSError, UnicodeDecodeError, csv.Error):
+        return None, None
+    return rows, (len(keys) if index is not None else None)
+
+
+@dataclass(frozen=True)
+class SegmentationView:
+    """The latest saved segmentation as the research page shows it."""
+
+    data: dict[str, Any]
+    current: bool  # made from the research as it is now
+    backs: dict[str, str]  # segment id -> persona id
+    coverage: float
+
+
+def segmentation_view(catalog: Catalog) -> SegmentationView | None:
+    """The saved segmentation with the persona each segment backs; None when there is none."""
+    saved = load_saved(catalog.repo.root)
+    if saved is None:
+        return None
+    current = saved.get("inputs") == fingerprint(catalog.repo, catalog.manifest)
+    try:
+        suggestions = suggest(catalog.personas, saved)
+    except (KeyError, TypeError, ValueError):
+        return None  # results from an older version: the page asks for a new run
+    backs = {r.match.segment: r.persona.id for r in suggestions.reports if r.match}
+    return SegmentationView(saved, current, backs, suggestions.coverage)
+
+
+def bars(items: list[tuple[str, float]], width: int = 320, unit: str = "%") -> dict[str, Any]:
+    """Geometry of a horizontal bar chart (values 0..1 for shares, any for scores)."""
+    top = max((v for _, v in items), default=1.0) or 1.0
+    rows = []
+    for index, (label, value) in enumerate(items):
+        rows.append(
+            {
+                "label": label,
+                "value": value,
+                "y": index * 28,
+                "w": max(2, round(width * value / top)),
+                "text": f"{value:.0%}" if unit == "%" else f"{value:.2f}",
+            }
+        )
+    return {"rows": rows, "height": len(items) * 28, "width": width}

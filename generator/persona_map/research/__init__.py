@@ -1,0 +1,1 @@
+"""Research: the manifest, loading and validating sources, features, clustering, segment and suggest."""

@@ -1,0 +1,46 @@
+"""Where segmentation results live (build/segments/, gitignored) and whether they are still current.
+
+Light on purpose: the site build reads results without importing pandas or scikit-learn.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+from persona_map.repository import Repository
+from persona_map.research.manifest import Manifest
+
+RESULTS_DIR = Path("build") / "segments"
+LARGE_FILE = 32 * 1024 * 1024  # bytes; larger research files are fingerprinted by size and time
+
+
+def fingerprint(repo: Repository, manifest: Manifest) -> str:
+    """Hash of the manifest and every research file: says whether saved results are still current."""
+    digest = hashlib.sha256(repo.manifest_path.read_bytes() if repo.manifest_path.is_file() else b"")
+    for sid in sorted(manifest.sources):
+        path = repo.research_dir / manifest.sources[sid].file
+        if not path.is_file():
+            continue
+        stat = path.stat()
+        if stat.st_size > LARGE_FILE:  # like make: a big export is new when its size or time changed
+            digest.update(f"{sid}:{stat.st_size}:{stat.st_mtime_ns}".encode())
+            continue
+        with path.open("rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+    return digest.hexdigest()[:16]
+
+
+def load_saved(root: Path) -> dict[str, Any] | None:
+    """The last saved segmentation, or None."""
+    path = root / RESULTS_DIR / "segments.json"
+    if not path.is_file():
+        return None
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except ValueError:
+        return None
+    return data if isinstance(data, dict) and isinstance(data.get("segments"), list) else None

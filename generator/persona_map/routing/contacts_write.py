@@ -1,0 +1,187 @@
+"""Writing classified contacts: the input columns untouched, the persona columns added, safe for spreadsheets.
+
+In CSV every cell a spreadsheet would run as a formula (one beginning with =, +, -, @, a tab or a
+carriage return) gets a leading apostrophe, as OWASP's CSV injection advice says.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import tempfile
+from collections import Counter
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+
+from persona_map.errors import ContactsError
+
+ADDED = ("persona_id", "persona_name", "confidence", "reason")
+DANGEROUS = b"=+-@\t\r"
+_DANGEROUS = np.frombuffer(DANGEROUS, dtype=np.uint8)
+
+
+class Output:
+    """The sink as a binary stream; a file is written natively under a temporary name, renamed when complete."""
+
+    def __init__(self, sink: Path | BinaryIO) -> None:
+        self.sink, self.tmp, self.stream = sink, None, None
+
+    def __enter__(self) -> Any:
+        if not isinstance(self.sink, Path):
+            return self.sink
+        fd, name = tempfile.mkstemp(prefix=f".{self.sink.name}.", dir=self.sink.parent)
+        os.close(fd)
+        self.tmp = Path(name)
+        self.tmp.chmod(0o666 & ~_umask())  # like any new file, not mkstemp's owner-only mode
+        self.stream = pa.OSFile(name, "wb")
+        return self.stream
+
+    def __exit__(self, kind: type | None, *exc: object) -> None:
+        if self.tmp is None:
+            self.sink.flush()
+            return
+        self.stream.close()
+        if kind is None:
+            self.tmp.replace(self.sink)
+        else:
+            self.tmp.unlink(missing_ok=True)
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+class Input:
+    """The source as a binary stream: a file is opened (and closed) here, a stream is used as it is."""
+
+    def __init__(self, source: Path | BinaryIO) -> None:
+        self.source, self.handle = source, None
+
+    def __enter__(self) -> BinaryIO:
+        if isinstance(self.source, Path):
+            try:
+                self.handle = self.source.open("rb")
+            except OSError as e:
+                raise ContactsError(f"{self.source}: cannot read: {e.strerror or e}") from e
+            return self.handle
+        return self.source
+
+    def __exit__(self, *exc: object) -> None:
+        if self.handle:
+            self.handle.close()
+
+
+def neutralise(column: pa.Array) -> pa.Array:
+    """Prefix `'` to every cell beginning with = + - @ tab or CR, so a spreadsheet shows it as text."""
+    if isinstance(column, pa.ChunkedArray):
+        column = column.combine_chunks()
+    if column.type not in (pa.string(), pa.large_string()) or len(column) == 0:
+        return column
+    _, offsets, data = column.buffers()
+    width = np.int32 if column.type == pa.string() else np.int64
+    starts = np.frombuffer(offsets, dtype=width)[column.offset : column.offset + len(column) + 1]
+    if data is None or starts[-1] == starts[0]:
+        return column
+    first = np.frombuffer(data, dtype=np.uint8)[np.minimum(starts[:-1], starts[-1] - 1)]
+    mask = np.isin(first, _DANGEROUS) & (starts[1:] > starts[:-1])
+    if column.null_count:
+        mask &= ~column.is_null().to_numpy(zero_copy_only=False)
+    if not mask.any():
+        return column
+    # Insert the quote into the data buffer and shift the offsets: no per-cell string work.
+    body = np.frombuffer(data, dtype=np.uint8)[starts[0] : starts[-1]]
+    relative = starts - starts[0]
+    quoted = np.insert(body, relative[:-1][mask], ord("'"))
+    shifted = relative + np.concatenate([[0], np.cumsum(mask)]).astype(width)
+    return pa.Array.from_buffers(
+        column.type,
+        len(column),
+        [column.buffers()[0] and _validity(column), pa.py_buffer(shifted), pa.py_buffer(quoted)],
+        null_count=column.null_count,
+    )
+
+
+def _validity(column: pa.Array) -> pa.Buffer:
+    return pa.array(column.is_valid().to_numpy(zero_copy_only=False)).buffers()[1]
+
+
+def _added(result: pd.DataFrame) -> dict[str, pa.Array]:
+    def text(name: str) -> pa.Array:
+        return pa.array(result[name], from_pandas=True).cast(pa.string())
+
+    confidence = pa.array(result["confidence"].to_numpy(dtype=np.float64))
+    return {
+        "persona_id": text("persona_id"),
+        "persona_name": text("persona_name"),
+        "confidence": pc.round(confidence, 3),
+        "reason": text("reason"),
+    }
+
+
+def assemble(table: pa.Table, result: pd.DataFrame, header: list[str]) -> list[pa.Array]:
+    """Input columns in order (added ones replacing same-named input columns), then the other added ones."""
+    added = _added(result)
+    arrays = [
+        added[name] if name in added else table.column(i).combine_chunks() for i, name in enumerate(header)
+    ]
+    return arrays + [added[name] for name in ADDED if name not in header]
+
+
+class CsvWriter:
+    """CSV in the input's delimiter, every cell neutralised, written by pyarrow."""
+
+    def __init__(self, out: BinaryIO, names: list[str], delimiter: str) -> None:
+        self.out, self.delimiter, self.writer = out, delimiter, None
+        text = io.StringIO()
+        safe = ["'" + n if n[:1] and n[:1].encode()[0] in DANGEROUS else n for n in names]
+        csv.writer(text, delimiter=delimiter, quoting=csv.QUOTE_ALL, lineterminator="\n").writerow(safe)
+        # The header goes out with the first rows: a file that fails to parse writes nothing.
+        self.header = text.getvalue().encode("utf-8")
+        self.names = [f"c{i}" for i in range(len(names))]
+
+    def write(self, arrays: list[pa.Array]) -> None:
+        batch = pa.RecordBatch.from_arrays([neutralise(a) for a in arrays], names=self.names)
+        if self.writer is None:
+            self.out.write(self.header)
+            options = pacsv.WriteOptions(include_header=False, delimiter=self.delimiter)
+            self.writer = pacsv.CSVWriter(self.out, batch.schema, write_options=options)
+        self.writer.write_batch(batch)
+
+    def close(self) -> None:
+        if self.writer is None:
+            self.out.write(self.header)
+        else:
+            self.writer.close()
+
+
+class JsonWriter:
+    """JSON Lines: one object per contact, values as read (JSON is not opened by spreadsheets)."""
+
+    def __init__(self, out: BinaryIO, names: list[str]) -> None:
+        self.out = out
+        seen: Counter[str] = Counter()
+        self.keys = []
+        for name in names:  # repeated headers get .1, .2 like pandas: JSON keys must be unique
+            self.keys.append(f"{name}.{seen[name]}" if seen[name] else name)
+            seen[name] += 1
+
+    def write(self, arrays: list[pa.Array]) -> None:
+        columns = [a.to_pylist() for a in arrays]
+        lines = (
+            json.dumps(dict(zip(self.keys, row, strict=True)), ensure_ascii=False)
+            for row in zip(*columns, strict=True)
+        )
+        self.out.write(("\n".join(lines) + "\n").encode("utf-8"))
+
+    def close(self) -> None:
+        pass
