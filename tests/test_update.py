@@ -20,7 +20,7 @@ from persona_map import atomic
 from persona_map import yaml_edit as update
 from persona_map import yaml_emit as yaml_text
 from persona_map.errors import PersonaError
-from persona_map.yaml_edit import UpdateError, apply_changes, diff, write_atomic
+from persona_map.yaml_edit import EditError, apply_changes, diff, write_atomic
 from persona_map.yaml_load import parse
 
 DATA = Path(__file__).parent / "data" / "update"
@@ -554,20 +554,20 @@ def test_multiple_changes_in_one_call_land_in_order() -> None:
     ],
 )
 def test_impossible_changes_raise(path: tuple[str | int, ...], value: Any, message: str) -> None:
-    with pytest.raises(UpdateError, match=None) as raised:
+    with pytest.raises(EditError, match=None) as raised:
         apply_changes(read("platform-lead-priya.yaml"), {path: value}, file="p.yaml")
     assert message in str(raised.value)
     assert isinstance(raised.value, PersonaError)
 
 
 def test_a_file_that_does_not_load_is_refused() -> None:
-    with pytest.raises(UpdateError, match=r"bad\.yaml: cannot update: it does not load: line 2"):
+    with pytest.raises(EditError, match=r"bad\.yaml: cannot update: it does not load: line 2"):
         apply_changes("a: 1\na: 2\n", {("b",): 1}, file="bad.yaml")
 
 
 def test_verification_rejects_broken_yaml(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(update, "inline", lambda value, **_: "[broken")
-    with pytest.raises(UpdateError, match=r"p\.yaml: .*would break the YAML.*line 136"):
+    with pytest.raises(EditError, match=r"p\.yaml: .*would break the YAML.*line 136"):
         apply_changes(read("platform-lead-priya.yaml"), {ev("sample_size"): 1}, file="p.yaml")
 
 
@@ -576,14 +576,14 @@ def test_verification_rejects_edits_that_change_other_data(monkeypatch: pytest.M
     at = old.index("0.32")  # a planner bug that edits segment_share instead of sample_size
     monkeypatch.setattr(update, "_plan", lambda target, root: update._Edit(at, at + 4, "1"))
     with pytest.raises(
-        UpdateError, match=r"p\.yaml: the edit would change spec\.evidence\.sample_size unexpectedly"
+        EditError, match=r"p\.yaml: the edit would change spec\.evidence\.sample_size unexpectedly"
     ):
         apply_changes(old, {ev("sample_size"): 1}, file="p.yaml")
 
 
 def test_verification_rejects_a_value_that_reads_back_differently(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(yaml_text, "_plain_ok", lambda s, flow: True)  # would write yes unquoted
-    with pytest.raises(UpdateError, match=r"would change spec\.evidence\.sample_size unexpectedly"):
+    with pytest.raises(EditError, match=r"would change spec\.evidence\.sample_size unexpectedly"):
         apply_changes(read("platform-lead-priya.yaml"), {ev("sample_size"): "193"}, file="p.yaml")
 
 
@@ -597,7 +597,7 @@ def test_verification_rejects_a_value_that_reads_back_differently(monkeypatch: p
 )
 def test_aliased_values_are_refused(path: tuple[str, ...], message: str) -> None:
     old = "a: &x 1\nb: *x\nm: &m {k: 1}\nn: *m\n"
-    with pytest.raises(UpdateError, match=message):
+    with pytest.raises(EditError, match=message):
         apply_changes(old, {path: 2}, file="a.yaml")
 
 
@@ -641,7 +641,7 @@ def test_write_atomic_leaves_the_original_when_the_write_fails(
 
     monkeypatch.setattr(atomic, "_write_bytes", half_then_full)
     new = apply_changes(original, NUMBERS)
-    with pytest.raises(UpdateError, match=r"p\.yaml: cannot write file: No space left on device"):
+    with pytest.raises(EditError, match=r"p\.yaml: cannot write file: No space left on device"):
         write_atomic(path, new)
     assert path.read_text() == original
     assert os.listdir(tmp_path) == ["p.yaml"]
@@ -657,14 +657,14 @@ def test_write_atomic_leaves_the_original_when_the_rename_fails(
         raise OSError(errno.EXDEV, "Invalid cross-device link")
 
     monkeypatch.setattr(atomic.os, "replace", refuse)
-    with pytest.raises(UpdateError, match="Invalid cross-device link"):
+    with pytest.raises(EditError, match="Invalid cross-device link"):
         write_atomic(path, "a: 2\n")
     assert path.read_text() == "a: 1\n"
     assert os.listdir(tmp_path) == ["p.yaml"]
 
 
 def test_write_atomic_reports_a_missing_directory(tmp_path: Path) -> None:
-    with pytest.raises(UpdateError, match="cannot write file"):
+    with pytest.raises(EditError, match="cannot write file"):
         write_atomic(tmp_path / "missing" / "p.yaml", "a: 1\n")
 
 

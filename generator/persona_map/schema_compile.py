@@ -12,6 +12,8 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 from urllib.parse import unquote
 
+from persona_map.errors import UnsupportedSchema
+
 Check = Callable[[Any], bool]
 
 # Keywords that never change whether an instance is valid.
@@ -48,10 +50,6 @@ _TYPES: dict[str, Check] = {
 }
 
 
-class _Unsupported(Exception):
-    pass
-
-
 def _equal(one: object, two: object) -> bool:
     """JSON equality as jsonschema has it: 1 == 1.0, but True != 1, also inside lists and mappings."""
     if one is two:
@@ -79,7 +77,7 @@ def compile_schema(schema: object, formats: Mapping[str, Callable[[object], bool
     """A fast `is_valid(instance)` for `schema`, or None when the schema uses a keyword this module lacks."""
     try:
         return _Compiler(schema, formats).compile(schema)
-    except _Unsupported:
+    except UnsupportedSchema:
         return None
 
 
@@ -103,9 +101,9 @@ class _Compiler:
         if isinstance(node, bool):
             return (lambda x: True) if node else (lambda x: False)
         if not isinstance(node, dict) or not _KNOWN.issuperset(node):
-            raise _Unsupported
+            raise UnsupportedSchema
         if node is not self.root and "$id" in node:
-            raise _Unsupported  # a nested $id moves where "#/..." points
+            raise UnsupportedSchema  # a nested $id moves where "#/..." points
         checks = [*self._general(node)]
         for keys, build in (
             (_STRING, self._string),
@@ -122,7 +120,7 @@ class _Compiler:
         if "type" in node:
             names = [node["type"]] if isinstance(node["type"], str) else node["type"]
             if not isinstance(names, list) or not all(isinstance(n, str) and n in _TYPES for n in names):
-                raise _Unsupported
+                raise UnsupportedSchema
             tests = [_TYPES[n] for n in names]
             checks.append(tests[0] if len(tests) == 1 else lambda x: any(t(x) for t in tests))
         if "const" in node:
@@ -133,7 +131,7 @@ class _Compiler:
             checks.append(lambda x: any(_equal(c, x) for c in choices))
         if "format" in node:
             if not isinstance(node["format"], str):
-                raise _Unsupported
+                raise UnsupportedSchema
             test = self.formats.get(node["format"])
             if test is not None:
                 checks.append(lambda x: bool(test(x)))
@@ -155,7 +153,7 @@ class _Compiler:
 
     def _target(self, ref: object) -> object:
         if not isinstance(ref, str) or not (ref == "#" or ref.startswith("#/")):
-            raise _Unsupported
+            raise UnsupportedSchema
         node = self.root
         for token in unquote(ref[2:]).split("/") if ref != "#" else ():
             part = token.replace("~1", "/").replace("~0", "~")
@@ -164,9 +162,9 @@ class _Compiler:
             elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
                 node = node[int(token)]
             else:
-                raise _Unsupported
+                raise UnsupportedSchema
             if isinstance(node, dict) and "$id" in node:
-                raise _Unsupported  # a nested $id moves where "#/..." points
+                raise UnsupportedSchema  # a nested $id moves where "#/..." points
         return node
 
     def _string(self, node: dict[str, Any]) -> Check:
@@ -174,7 +172,7 @@ class _Compiler:
         try:
             search = re.compile(node["pattern"]).search if "pattern" in node else None
         except (re.error, TypeError) as e:
-            raise _Unsupported from e
+            raise UnsupportedSchema from e
 
         def check(x: Any) -> bool:
             if not isinstance(x, str):
@@ -188,7 +186,7 @@ class _Compiler:
     def _number(self, node: dict[str, Any]) -> Check:
         bounds = {key: node[key] for key in _NUMBER if key in node}
         if not all(_is_number(v) for v in bounds.values()):
-            raise _Unsupported
+            raise UnsupportedSchema
         low, high = bounds.get("minimum"), bounds.get("maximum")
         above, below = bounds.get("exclusiveMinimum"), bounds.get("exclusiveMaximum")
 
@@ -210,7 +208,7 @@ class _Compiler:
         low, high = _count(node, "minItems"), _count(node, "maxItems")
         unique = node.get("uniqueItems", False)
         if not isinstance(unique, bool):
-            raise _Unsupported
+            raise UnsupportedSchema
 
         def check(x: Any) -> bool:
             if not isinstance(x, list):
@@ -229,7 +227,7 @@ class _Compiler:
         properties = node.get("properties", {})
         patterns = node.get("patternProperties", {})
         if not isinstance(properties, dict) or not isinstance(patterns, dict):
-            raise _Unsupported
+            raise UnsupportedSchema
         known = {key: self.compile(s) for key, s in properties.items()}
         try:
             by_pattern = [(re.compile(p).search, self.compile(s)) for p, s in patterns.items()]
@@ -237,11 +235,11 @@ class _Compiler:
             joined = "|".join(patterns)
             any_pattern = re.compile(joined).search if joined else None
         except re.error as e:
-            raise _Unsupported from e
+            raise UnsupportedSchema from e
         extra = self.compile(node["additionalProperties"]) if "additionalProperties" in node else None
         required = _list(node.get("required", []))
         if not all(isinstance(key, str) for key in required):
-            raise _Unsupported
+            raise UnsupportedSchema
         low, high = _count(node, "minProperties"), _count(node, "maxProperties")
 
         def check(x: Any) -> bool:
@@ -275,7 +273,7 @@ def _all(checks: list[Check]) -> Check:
 
 def _list(value: object) -> list[Any]:
     if not isinstance(value, list):
-        raise _Unsupported
+        raise UnsupportedSchema
     return value
 
 
@@ -284,5 +282,5 @@ def _count(node: dict[str, Any], key: str) -> int | None:
         return None
     value = node[key]
     if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-        raise _Unsupported
+        raise UnsupportedSchema
     return value

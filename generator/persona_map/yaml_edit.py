@@ -24,15 +24,11 @@ from ruamel.yaml.error import YAMLError
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from persona_map import atomic
-from persona_map.errors import PersonaError
+from persona_map.errors import EditError
 from persona_map.yaml_emit import BOM, Style, block_lines, block_scalar, inline, is_block, nested
 from persona_map.yaml_load import _NULL, format_path, parse
 
 JsonPath = tuple[str | int, ...]
-
-
-class UpdateError(PersonaError):
-    """A change cannot be applied without breaking the file or touching other data."""
 
 
 @dataclass(frozen=True)
@@ -58,9 +54,9 @@ class _Target:
     value: Any
     style: Style
 
-    def fail(self, message: str) -> UpdateError:
-        """An UpdateError naming the file and the path."""
-        return UpdateError(f"{self.file}: cannot set {format_path(self.path)}: {message}")
+    def fail(self, message: str) -> EditError:
+        """An EditError naming the file and the path."""
+        return EditError(f"{self.file}: cannot set {format_path(self.path)}: {message}")
 
 
 # --- public API ----------------------------------------------------------------------------------
@@ -84,7 +80,7 @@ def write_atomic(path: Path, text: str) -> None:
     try:
         atomic.write_atomic(path, text.encode("utf-8"))
     except OSError as e:
-        raise UpdateError(f"{path}: cannot write file: {e.strerror or e}; it was left unchanged") from e
+        raise EditError(f"{path}: cannot write file: {e.strerror or e}; it was left unchanged") from e
 
 
 def diff(path_label: str, old: str, new: str) -> str:
@@ -99,7 +95,7 @@ def diff(path_label: str, old: str, new: str) -> str:
 def _apply_one(text: str, path: JsonPath, value: Any, file: str) -> str:
     """Apply one change to `text`, or return it unchanged if the value is already there."""
     if not path:
-        raise UpdateError(f"{file}: cannot replace the whole document; name a path")
+        raise EditError(f"{file}: cannot replace the whole document; name a path")
     found, current = _lookup(_data(text, file, "an earlier change broke it"), path)
     if found and _difference(current, value) is None:
         return text
@@ -283,15 +279,15 @@ def _compose(text: str, file: str) -> Node:
     try:
         return yaml.compose(text)
     except YAMLError as e:  # pragma: no cover - parse() already accepted this text
-        raise UpdateError(f"{file}: cannot read YAML: {e}") from e
+        raise EditError(f"{file}: cannot read YAML: {e}") from e
 
 
 def _data(text: str, file: str, why: str) -> Any:
-    """The JSON-shaped data of `text`, or an UpdateError explaining why it does not load."""
+    """The JSON-shaped data of `text`, or an EditError explaining why it does not load."""
     doc, findings = parse(text, file)
     if doc is None:
         first = findings[0]
-        raise UpdateError(f"{file}: cannot update: {why}: line {first.line}: {first.message}")
+        raise EditError(f"{file}: cannot update: {why}: line {first.line}: {first.message}")
     return doc.data
 
 
@@ -303,7 +299,7 @@ def _verify(before: Any, text: str, changes: list[tuple[JsonPath, Any]], file: s
         expected = _set(expected, path, copy.deepcopy(value))
     where = _difference(after, expected)
     if where is not None:
-        raise UpdateError(
+        raise EditError(
             f"{file}: the edit would change {format_path(where) or 'the document'} unexpectedly "
             f"(changing {', '.join(format_path(p) for p, _ in changes)}); nothing was changed"
         )
@@ -358,7 +354,7 @@ def _normalize(value: Any, file: str, path: JsonPath) -> Any:
         try:
             value.encode("utf-8")
         except UnicodeEncodeError as e:
-            raise UpdateError(f"{file}: {format_path(path)}: text is not valid Unicode ({e.reason})") from e
+            raise EditError(f"{file}: {format_path(path)}: text is not valid Unicode ({e.reason})") from e
         return str(value)
     if isinstance(value, dt.date):
         return value.isoformat()
@@ -368,11 +364,11 @@ def _normalize(value: Any, file: str, path: JsonPath) -> Any:
         return _real(value)
     if isinstance(value, Mapping):
         if not all(isinstance(k, str) for k in value):
-            raise UpdateError(f"{file}: {format_path(path)}: mapping keys must be text")
+            raise EditError(f"{file}: {format_path(path)}: mapping keys must be text")
         return {k: _normalize(v, file, (*path, k)) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [_normalize(v, file, (*path, i)) for i, v in enumerate(value)]
-    raise UpdateError(f"{file}: {format_path(path)}: cannot write a {type(value).__name__} value")
+    raise EditError(f"{file}: {format_path(path)}: cannot write a {type(value).__name__} value")
 
 
 def _real(value: numbers.Real | Decimal) -> float:

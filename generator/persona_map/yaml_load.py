@@ -15,6 +15,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from persona_map.errors import YamlLimit
 from persona_map.findings import Finding
 
 MAX_BYTES = 256 * 1024
@@ -56,12 +57,6 @@ class Document:
                 return self.values[probe]
             probe = probe[:-1]
         return self.values.get((), (1, 1))
-
-
-class _Budget(Exception):
-    def __init__(self, message: str, hint: str, node: Node) -> None:
-        super().__init__(message)
-        self.message, self.hint, self.node = message, hint, node
 
 
 def read_text(path: Path, display: str, *, max_bytes: int = MAX_BYTES) -> tuple[str | None, list[Finding]]:
@@ -191,7 +186,7 @@ def parse(text: str, display: str) -> tuple[Document | None, list[Finding]]:
     converter = _Converter(doc)
     try:
         doc.data = converter.convert(nodes[0], (), 0)
-    except _Budget as e:
+    except YamlLimit as e:
         mark = e.node.start_mark
         return None, [Finding(display, mark.line + 1, mark.column + 1, "", e.message, e.hint, "yaml.limits")]
     if converter.findings:
@@ -244,13 +239,13 @@ class _Converter:
     def convert(self, node: Node, path: JsonPath, depth: int) -> Any:
         self.count += 1
         if self.count > MAX_NODES:
-            raise _Budget(
+            raise YamlLimit(
                 f"document expands to more than {MAX_NODES:,} values (aliases that repeat themselves?)",
                 "remove anchors (&) and aliases (*); write the values out",
                 node,
             )
         if depth > MAX_DEPTH:
-            raise _Budget("YAML is nested too deeply", "flatten the structure", node)
+            raise YamlLimit("YAML is nested too deeply", "flatten the structure", node)
         mark = node.start_mark
         self.doc.values.setdefault(path, (mark.line + 1, mark.column + 1))
         tag = str(node.tag)

@@ -6,23 +6,14 @@ from dataclasses import dataclass
 from datetime import date
 
 from persona_map.check.check import check
-from persona_map.errors import PersonaError
+from persona_map.errors import InvalidPersonas
 from persona_map.findings import CheckResult
 from persona_map.persona import Persona
-from persona_map.reporters import text
 from persona_map.repository import Repository
 from persona_map.research.manifest import Manifest
 
 # Review dates are shown on the site (a stale persona turns red there); they do not stop a build.
 PUBLISHABLE_CODES = ("review.overdue", "review.due-soon")
-
-
-class InvalidPersonas(PersonaError):
-    """Personas have errors that would make the published pages wrong."""
-
-    def __init__(self, result: CheckResult) -> None:
-        super().__init__("personas are invalid; fix these findings first:\n" + text(result, color=False))
-        self.result = result
 
 
 @dataclass(frozen=True)

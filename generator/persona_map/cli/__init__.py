@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 
 from persona_map import __version__
-from persona_map.errors import PersonaError
+from persona_map.errors import InvalidPersonas, PersonaError
 
 
 class _Group(click.Group):
@@ -20,6 +20,12 @@ class _Group(click.Group):
     def invoke(self, ctx: click.Context):  # type: ignore[override]
         try:
             return super().invoke(ctx)
+        except InvalidPersonas as e:
+            from persona_map.reporters import text
+
+            click.secho(f"error: {e}:", fg="red", err=True)
+            click.echo(text(e.result), err=True)
+            ctx.exit(e.exit_code)
         except PersonaError as e:
             click.secho(f"error: {e}", fg="red", err=True)
             ctx.exit(e.exit_code)

@@ -22,8 +22,9 @@ from mkdocs.structure.pages import Page as MkDocsPage
 
 from persona_map.check.catalog import Catalog, build_catalog
 from persona_map.dates import parse_date
-from persona_map.errors import PersonaError
+from persona_map.errors import InvalidPersonas, PersonaError
 from persona_map.pages.render import Renderer, empathy_page, persona_page
+from persona_map.reporters import text
 from persona_map.repository import Repository
 
 log = logging.getLogger("mkdocs.plugins.persona_map")
@@ -52,6 +53,8 @@ class PersonaMapPlugin(BasePlugin[PersonaMapConfig]):
                 raise PluginError(f"persona-map: today: {self.config.today!r} is not a date (YYYY-MM-DD)")
         try:
             self.catalog = build_catalog(Repository.open(root), today or date.today())
+        except InvalidPersonas as e:
+            raise PluginError(f"persona-map: {e}:\n{text(e.result, color=False)}") from e
         except PersonaError as e:
             raise PluginError(f"persona-map: {e}") from e
         if not config.nav:

@@ -18,7 +18,7 @@ from typing import Any
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, StrictUndefined, TemplateError
 
 from persona_map.check.catalog import Catalog
-from persona_map.errors import PersonaError
+from persona_map.errors import RenderError
 from persona_map.pages.research_page import bars, research_rows, segmentation_view
 from persona_map.pages.schema_page import schema_sections
 from persona_map.pages.template_cache import for_environment
@@ -53,10 +53,6 @@ def html_text(value: object) -> str:
 def front_matter_text(value: object) -> str:
     """A YAML-safe, HTML-escaped scalar for page front matter (titles end up in the theme's HTML)."""
     return json.dumps(html_text(value))
-
-
-class RenderError(PersonaError):
-    """A template could not be rendered (usually an override in site/templates/)."""
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from persona_map.errors import ContactsError
+from persona_map.errors import ClassifyError, RecordTooLong
 from persona_map.routing.contacts_write import ADDED, CsvWriter, Input, JsonWriter, Output, assemble
 from persona_map.routing.crm_columns import (
     CANONICAL,
@@ -41,7 +41,7 @@ __all__ = [
     "CANONICAL",
     "ClassifyOptions",
     "Classifier",
-    "ContactsError",
+    "ClassifyError",
     "Summary",
     "classify_file",
     "load_classifier",
@@ -131,9 +131,9 @@ def classify_file(
             try:
                 with Output(sink) as out:
                     return _run(head, raw, out, columns, options, classifier, progress, shown, block)
-            except _TooLong:
+            except RecordTooLong:
                 if block >= LARGE_BLOCK or not seekable:
-                    raise ContactsError(
+                    raise ClassifyError(
                         f"{shown}: a record is longer than {LARGE_BLOCK >> 20} MB: probably a quote that is "
                         "never closed (check the quoting around the cell where the rows stop)"
                     ) from None
@@ -278,10 +278,6 @@ class _Background:
 # --- reading ---------------------------------------------------------------------------------------
 
 
-class _TooLong(Exception):
-    """A record does not fit in a parser block."""
-
-
 @dataclass
 class _Head:
     """The start of the file: its header, encoding and whether any data follows."""
@@ -301,19 +297,19 @@ class _Head:
             if at_end or len(records) > 1:  # the header is complete once a second record has begun
                 break
             if len(data) > LARGE_BLOCK:
-                raise ContactsError(
+                raise ClassifyError(
                     f"{shown}: the header row is longer than {LARGE_BLOCK >> 20} MB (check the quoting)"
                 )
             more = _read_full(raw, len(data))
             data, at_end = data + more, len(more) < len(data)
         if not records or not any(cell.strip() for cell in records[0]):
-            raise ContactsError(f"{shown}: the file is empty (export the contacts with a header row)")
+            raise ClassifyError(f"{shown}: the file is empty (export the contacts with a header row)")
         header = records[0]
         if len(header) == 1:
             for sep, label in ((";", "';'"), ("\t", "tab"), ("|", "'|'"), (",", "','")):
                 if sep != options.delimiter and sep in header[0]:
                     flag = "'\\t'" if sep == "\t" else f"'{sep}'"
-                    raise ContactsError(
+                    raise ClassifyError(
                         f"{shown}: the header is one column containing {label}: the file is probably "
                         f"{label}-separated (pass --delimiter {flag})"
                     )
@@ -323,17 +319,17 @@ class _Head:
 
 def _encoding(data: bytes, declared: str | None, shown: str) -> str:
     if data.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):
-        raise ContactsError(
+        raise ClassifyError(
             f"{shown}: this is an Excel workbook, not a CSV file (save it as CSV UTF-8 first)"
         )
     if data.startswith(b"\x1f\x8b"):
-        raise ContactsError(f"{shown}: this file is gzip-compressed (decompress it first, e.g. with gunzip)")
+        raise ClassifyError(f"{shown}: this file is gzip-compressed (decompress it first, e.g. with gunzip)")
     if declared:
         return codecs.lookup(declared).name
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return "utf-16"  # Excel's "Unicode text"
     if b"\x00" in data:
-        raise ContactsError(f"{shown}: this is binary data, not a CSV file (export the contacts as CSV)")
+        raise ClassifyError(f"{shown}: this is binary data, not a CSV file (export the contacts as CSV)")
     return "utf-8"
 
 
@@ -342,7 +338,7 @@ def _decode(data: bytes, encoding: str, shown: str, final: bool) -> str:
         return codecs.getincrementaldecoder(encoding)().decode(data, final=final).removeprefix("\ufeff")
     except UnicodeDecodeError as e:
         line = data[: e.start].count(b"\n") + 1
-        raise ContactsError(
+        raise ClassifyError(
             f"{shown}:{line}: not valid {encoding} (byte 0x{data[e.start]:02x}); pass --encoding latin-1 "
             "(or the file's encoding, e.g. cp1252 for Excel on Windows)"
         ) from e
@@ -411,7 +407,7 @@ def _batches(
             ),
         )
         if any(not pa.types.is_string(t) for t in reader.schema.types):  # pragma: no cover - a bug, not input
-            raise ContactsError(f"{shown}: the header could not be read as text columns (report this)")
+            raise ClassifyError(f"{shown}: the header could not be read as text columns (report this)")
         yield from reader
     except pa.ArrowInvalid as e:
         raise _read_error(str(e), problems, head, shown) from None
@@ -419,21 +415,21 @@ def _batches(
 
 def _read_error(message: str, problems: list[Any], head: _Head, shown: str) -> Exception:
     if "straddl" in message:
-        return _TooLong()
+        return RecordTooLong()
     if problems:
         row = problems[0]
         text = row.text if len(row.text) <= 60 else row.text[:57] + "..."
-        return ContactsError(
+        return ClassifyError(
             f"{shown}: a row has {row.actual_columns} field{'s' * (row.actual_columns != 1)} where the header "
             f"has {row.expected_columns}: "
             f"{text!r} (check the delimiter and the quoting of that row)"
         )
     if "UTF8" in message or "UTF-8" in message:
-        return ContactsError(
+        return ClassifyError(
             f"{shown}: not valid {head.encoding} beyond the first lines; pass --encoding latin-1 "
             "(or the file's encoding, e.g. cp1252 for Excel on Windows)"
         )
-    return ContactsError(
+    return ClassifyError(
         f"{shown}: cannot read the CSV: {message.splitlines()[0]} (check the delimiter and quoting)"
     )
 

@@ -21,7 +21,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from persona_map.errors import ContactsError
+from persona_map.errors import ClassifyError
 
 ADDED = ("persona_id", "persona_name", "confidence", "reason")
 DANGEROUS = b"=+-@\t\r"
@@ -72,7 +72,7 @@ class Input:
             try:
                 self.handle = self.source.open("rb")
             except OSError as e:
-                raise ContactsError(f"{self.source}: cannot read: {e.strerror or e}") from e
+                raise ClassifyError(f"{self.source}: cannot read: {e.strerror or e}") from e
             return self.handle
         return self.source
 

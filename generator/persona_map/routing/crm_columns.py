@@ -13,7 +13,7 @@ from typing import Any
 import pandas as pd
 import pyarrow as pa
 
-from persona_map.errors import ContactsError
+from persona_map.errors import ClassifyError
 
 CANONICAL = ("title", "seniority", "department", "company_size", "industry")
 # Header names (lower case, letters and digits only) recognised without a mapping, best first:
@@ -52,14 +52,14 @@ def load_mapping(path: Path) -> dict[str, str]:
     doc, findings = load(path, str(path))
     if doc is None:
         f = findings[0]
-        raise ContactsError(f"{f.location}: {f.message} ({f.hint})")
+        raise ClassifyError(f"{f.location}: {f.message} ({f.hint})")
     data = doc.data
     if not isinstance(data, dict) or not all(isinstance(v, str) for v in data.values()):
-        raise ContactsError(f"{path}: write one `canonical name: column` per line, e.g. `title: Job Title`")
+        raise ClassifyError(f"{path}: write one `canonical name: column` per line, e.g. `title: Job Title`")
     unknown = sorted(set(data) - set(CANONICAL))
     if unknown:
         line, column = doc.position((unknown[0],), key=True)
-        raise ContactsError(
+        raise ClassifyError(
             f"{path}:{line}:{column}: {unknown[0]!r} is not a contact field (use {', '.join(CANONICAL)})"
         )
     return data
@@ -73,7 +73,7 @@ def resolve_columns(header: list[str], explicit: dict[str, str], shown: str) -> 
             i for i, h in enumerate(header) if h.strip().casefold() == column.strip().casefold()
         ]
         if not matches:
-            raise ContactsError(
+            raise ClassifyError(
                 f"{shown}: no column {column!r} for {name} (columns found: {_listing(header)})"
             )
         found[name] = matches[0]
@@ -84,7 +84,7 @@ def resolve_columns(header: list[str], explicit: dict[str, str], shown: str) -> 
             if hit is not None:
                 found[name] = hit
     if "title" not in found:
-        raise ContactsError(
+        raise ClassifyError(
             f"{shown}: no job title column (columns found: {_listing(header)}); "
             "name it with --map title=COLUMN"
         )

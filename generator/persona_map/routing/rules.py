@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from persona_map.errors import PersonaError
 from persona_map.persona import Persona
 from persona_map.routing.titles import contains, seniority, seniority_band, tokens
 
@@ -32,10 +31,6 @@ SIZE_BANDS = (("1-10", 1, 10), ("11-50", 11, 50), ("51-200", 51, 200), ("201-100
 SHOWN = 60  # characters of a contact's value quoted in a reason
 
 Phrase = tuple[str, ...]
-
-
-class ClassifyError(PersonaError):
-    """Contacts or a model that cannot be classified (no title column, a broken segmentation file)."""
 
 
 @dataclass(frozen=True)
