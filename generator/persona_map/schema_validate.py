@@ -12,11 +12,12 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from persona_map.data_paths import JsonPath, format_path
 from persona_map.dates import parse_date
 from persona_map.errors import ConfigError
 from persona_map.findings import Finding
 from persona_map.schema_compile import compile_schema
-from persona_map.yaml_load import Document, JsonPath, format_path
+from persona_map.yaml_load import Document
 
 if TYPE_CHECKING:
     from jsonschema import Draft202012Validator
@@ -122,8 +123,7 @@ def _findings(doc: Document, error: ValidationError, root: dict[str, Any]) -> It
         for extra in _extras(error):
             near = difflib.get_close_matches(extra, allowed, n=1)
             hint = f"did you mean '{near[0]}'?" if near else f"allowed fields here: {', '.join(allowed)}"
-            yield _at(
-                doc,
+            yield doc.finding(
                 (*path, extra),
                 f"unknown field '{extra}'",
                 hint,
@@ -149,12 +149,7 @@ def _findings(doc: Document, error: ValidationError, root: dict[str, Any]) -> It
     message, hint = _describe(error)
     if not hint:
         hint = field_description(root, path) or "see the schema reference for this field"
-    yield _at(doc, path, message, hint, f"schema.{kind}")
-
-
-def _at(doc: Document, path: JsonPath, message: str, hint: str, code: str, *, key: bool = False) -> Finding:
-    line, column = doc.position(path, key=key)
-    return Finding(doc.file, line, column, format_path(path), message, hint, code)
+    yield doc.finding(path, message, hint, f"schema.{kind}")
 
 
 def _extras(error: ValidationError) -> list[str]:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import difflib
-import math
 import numbers
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -24,11 +23,10 @@ from ruamel.yaml.error import YAMLError
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from persona_map import atomic
+from persona_map.data_paths import JsonPath, difference, format_path, lookup, set_value
 from persona_map.errors import EditError
 from persona_map.yaml_emit import BOM, Style, block_lines, block_scalar, inline, is_block, nested
-from persona_map.yaml_load import _NULL, format_path, parse
-
-JsonPath = tuple[str | int, ...]
+from persona_map.yaml_load import _NULL, parse
 
 
 @dataclass(frozen=True)
@@ -96,8 +94,8 @@ def _apply_one(text: str, path: JsonPath, value: Any, file: str) -> str:
     """Apply one change to `text`, or return it unchanged if the value is already there."""
     if not path:
         raise EditError(f"{file}: cannot replace the whole document; name a path")
-    found, current = _lookup(_data(text, file, "an earlier change broke it"), path)
-    if found and _difference(current, value) is None:
+    found, current = lookup(_data(text, file, "an earlier change broke it"), path)
+    if found and difference(current, value) is None:
         return text
     root = _compose(text, file)
     target = _Target(file, text, path, value, _style(text, root))
@@ -296,54 +294,13 @@ def _verify(before: Any, text: str, changes: list[tuple[JsonPath, Any]], file: s
     after = _data(text, file, "the edit would break the YAML, so nothing was changed")
     expected = copy.deepcopy(before)
     for path, value in changes:
-        expected = _set(expected, path, copy.deepcopy(value))
-    where = _difference(after, expected)
+        expected = set_value(expected, path, copy.deepcopy(value))
+    where = difference(after, expected)
     if where is not None:
         raise EditError(
             f"{file}: the edit would change {format_path(where) or 'the document'} unexpectedly "
             f"(changing {', '.join(format_path(p) for p, _ in changes)}); nothing was changed"
         )
-
-
-def _set(data: Any, path: JsonPath, value: Any) -> Any:
-    """`data` with `value` at `path`, creating mappings on the way."""
-    if not path:
-        return value
-    head, rest = path[0], path[1:]
-    if isinstance(data, list) and isinstance(head, int) and head == len(data):
-        data.append(_set({}, rest, value) if rest else value)
-    elif isinstance(data, list) and isinstance(head, int):
-        data[head] = _set(data[head], rest, value)
-    else:
-        data = data if isinstance(data, dict) else {}
-        data[head] = _set(data.get(head), rest, value)
-    return data
-
-
-def _lookup(data: Any, path: JsonPath) -> tuple[bool, Any]:
-    """(True, value) if `path` exists in `data`, else (False, None)."""
-    for part in path:
-        in_dict = isinstance(data, dict) and part in data
-        in_list = isinstance(data, list) and isinstance(part, int) and 0 <= part < len(data)
-        if not (in_dict or in_list):
-            return False, None
-        data = data[part]
-    return True, data
-
-
-def _difference(a: Any, b: Any, path: JsonPath = ()) -> JsonPath | None:
-    """The first path where `a` and `b` differ in value, type or key order; None if they are equal."""
-    if isinstance(a, dict) and isinstance(b, dict):
-        if list(a) != list(b):
-            return path
-        return next((p for k in a if (p := _difference(a[k], b[k], (*path, k))) is not None), None)
-    if isinstance(a, list) and isinstance(b, list):
-        if len(a) != len(b):
-            return path
-        pairs = enumerate(zip(a, b, strict=True))
-        return next((p for i, (x, y) in pairs if (p := _difference(x, y, (*path, i))) is not None), None)
-    same_nan = isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b)
-    return None if same_nan or (type(a) is type(b) and a == b) else path
 
 
 def _normalize(value: Any, file: str, path: JsonPath) -> Any:

@@ -15,14 +15,14 @@ from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from persona_map.data_paths import JsonPath, format_path
 from persona_map.errors import YamlLimit
-from persona_map.findings import Finding
+from persona_map.findings import Finding, Severity
 
 MAX_BYTES = 256 * 1024
 MAX_NODES = 50_000
 MAX_DEPTH = 64
 
-JsonPath = tuple[str | int, ...]
 
 # YAML 1.2 core schema: only these plain scalars are not strings. Dates stay strings; yes/no/on/off too.
 _NULL = re.compile(r"^(?:~|null|Null|NULL|)$")
@@ -57,6 +57,20 @@ class Document:
                 return self.values[probe]
             probe = probe[:-1]
         return self.values.get((), (1, 1))
+
+    def finding(
+        self,
+        path: JsonPath,
+        message: str,
+        hint: str,
+        code: str,
+        severity: Severity = Severity.ERROR,
+        *,
+        key: bool = False,
+    ) -> Finding:
+        """A finding at the value (or key) at `path` in this document."""
+        line, column = self.position(path, key=key)
+        return Finding(self.file, line, column, format_path(path), message, hint, code, severity)
 
 
 def read_text(path: Path, display: str, *, max_bytes: int = MAX_BYTES) -> tuple[str | None, list[Finding]]:
@@ -333,14 +347,3 @@ def _scalar(node: ScalarNode) -> Any:
     if _NAN.match(value):
         return float("nan")
     return value
-
-
-def format_path(path: JsonPath) -> str:
-    """('spec', 'goals', 1) -> 'spec.goals[1]'."""
-    out = ""
-    for part in path:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        else:
-            out += f".{part}" if out else str(part)
-    return out

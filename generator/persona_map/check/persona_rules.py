@@ -13,11 +13,12 @@ from pathlib import Path
 from typing import Any
 
 from persona_map.config import Config
+from persona_map.data_paths import JsonPath, get
 from persona_map.dates import Status, review_dates
 from persona_map.findings import Finding, Severity
 from persona_map.repository import SCHEMA_COMMENT, SCHEMA_COMMENT_PATTERN
 from persona_map.research.manifest import Manifest
-from persona_map.yaml_load import Document, JsonPath, format_path
+from persona_map.yaml_load import Document
 
 
 @dataclass(frozen=True)
@@ -27,32 +28,6 @@ class Context:
     config: Config
     today: date
     manifest: Manifest
-
-
-def get(data: Any, *path: str | int) -> Any:
-    """The value at `path`, or None when any step is missing or of the wrong shape."""
-    for part in path:
-        if isinstance(part, int):
-            data = data[part] if isinstance(data, list) and -len(data) <= part < len(data) else None
-        else:
-            data = data.get(part) if isinstance(data, dict) else None
-        if data is None:
-            return None
-    return data
-
-
-def _finding(
-    doc: Document,
-    path: JsonPath,
-    message: str,
-    hint: str,
-    code: str,
-    severity: Severity = Severity.ERROR,
-    *,
-    key: bool = False,
-) -> Finding:
-    line, column = doc.position(path, key=key)
-    return Finding(doc.file, line, column, format_path(path), message, hint, code, severity)
 
 
 def file_rules(doc: Document, path: Path, ctx: Context) -> list[Finding]:
@@ -74,8 +49,7 @@ def file_rules(doc: Document, path: Path, ctx: Context) -> list[Finding]:
     persona_id = get(doc.data, "metadata", "id")
     if isinstance(persona_id, str) and persona_id != path.stem:
         findings.append(
-            _finding(
-                doc,
+            doc.finding(
                 ("metadata", "id"),
                 f"id '{persona_id}' does not match the file name",
                 f"rename the file to {persona_id}.yaml or set metadata.id: {path.stem}",
@@ -108,8 +82,7 @@ def _review_rule(doc: Document, ctx: Context) -> list[Finding]:
     if status is Status.OVERDUE:
         days = (ctx.today - dates.review_by).days
         return [
-            _finding(
-                doc,
+            doc.finding(
                 where,
                 f"persona is stale: review was due {dates.review_by.isoformat()} "
                 f"({days} day{'s' if days != 1 else ''} ago; {basis})",
@@ -120,8 +93,7 @@ def _review_rule(doc: Document, ctx: Context) -> list[Finding]:
     if status is Status.DUE_SOON:
         days = (dates.review_by - ctx.today).days
         return [
-            _finding(
-                doc,
+            doc.finding(
                 where,
                 f"review due {dates.review_by.isoformat()} (in {days} days; {basis})",
                 hint,
@@ -151,8 +123,7 @@ def _evidence_rule(doc: Document, ctx: Context) -> list[Finding]:
 def _source_finding(doc: Document, path: JsonPath, source: str, sources: dict, known: str) -> list[Finding]:
     if source not in sources:
         return [
-            _finding(
-                doc,
+            doc.finding(
                 path,
                 f"research source '{source}' is not in research/manifest.yaml",
                 f"cite a declared source ({known}) or declare it in the manifest",
@@ -161,8 +132,7 @@ def _source_finding(doc: Document, path: JsonPath, source: str, sources: dict, k
         ]
     if not sources[source].exists:
         return [
-            _finding(
-                doc,
+            doc.finding(
                 path,
                 f"research source '{source}' points at a file that does not exist "
                 f"(research/{sources[source].file})",
@@ -188,8 +158,7 @@ def repository_rules(docs: Iterable[Document], ctx: Context, personas_dir: str) 
             continue
         if persona_id in seen:
             findings.append(
-                _finding(
-                    doc,
+                doc.finding(
                     ("metadata", "id"),
                     f"id '{persona_id}' is also used by {seen[persona_id].file}",
                     "give every persona its own id",

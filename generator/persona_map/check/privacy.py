@@ -17,7 +17,7 @@ from typing import Any
 from persona_map.findings import Finding
 from persona_map.repository import Repository
 from persona_map.research.manifest import Manifest, Source
-from persona_map.yaml_load import Document, format_path
+from persona_map.yaml_load import Document
 
 MAX_PER_COLUMN = 3  # findings per (file, column, kind) before one summary finding
 
@@ -274,13 +274,9 @@ def scan_quotes(doc: Document) -> list[Finding]:
             path = ("spec", "quotes", index, field)
             where = "a quote" if field == "text" else "a quote's respondent"
             for kind, masked in _found(value):
-                line, column = doc.position(path)
                 findings.append(
-                    Finding(
-                        doc.file,
-                        line,
-                        column,
-                        format_path(path),
+                    doc.finding(
+                        path,
                         f"{_NOUN[kind]} ({masked}) in {where}",
                         f"quotes must never identify a participant: remove the {_NOUN[kind]}",
                         f"privacy.quote-{kind}",

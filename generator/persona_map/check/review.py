@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from datetime import date
 
-from persona_map.check.persona_rules import get
+from persona_map.data_paths import get
 from persona_map.dates import Status, review_dates
 from persona_map.reporters import markdown_cell as _cell
 from persona_map.repository import Repository

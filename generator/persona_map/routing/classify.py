@@ -43,6 +43,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from persona_map.errors import ClassifyError
 from persona_map.persona import Persona
 from persona_map.routing.model import Nearest, load_model, model_labels, nearest, segment_personas
 from persona_map.routing.reasons import reasons
@@ -55,7 +56,6 @@ from persona_map.routing.rules import (
     TITLE_POINTS,
     UNASSIGNED,
     UNKNOWN,
-    ClassifyError,
     Rule,
     band_status,
     first_match,

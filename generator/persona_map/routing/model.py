@@ -14,9 +14,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from persona_map.errors import ClassifyError
 from persona_map.persona import Persona
 from persona_map.repository import Repository
-from persona_map.routing.rules import ClassifyError
 
 MAX_MISSING = 0.5  # share of a contact's model columns that may be empty (training fills them too)
 ALIASES = {"job_title": "title"}  # research column -> the contact column that means the same

@@ -10,21 +10,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from persona_map.check.persona_rules import get
+from persona_map.data_paths import JsonPath, get
 from persona_map.findings import Finding, Severity
 from persona_map.routing.rules import Contact, Rule, route, rule_from_data
 from persona_map.routing.titles import tokens
-from persona_map.yaml_load import Document, JsonPath, format_path
+from persona_map.yaml_load import Document
 
 PHRASE_LISTS = ("titles", "exclude_titles", "departments", "industries")
 BASE: JsonPath = ("spec", "classification")
-
-
-def _finding(
-    doc: Document, path: JsonPath, message: str, hint: str, code: str, severity: Severity = Severity.ERROR
-) -> Finding:
-    line, column = doc.position(path)
-    return Finding(doc.file, line, column, format_path(path), message, hint, code, severity)
 
 
 def _block(doc: Document) -> dict[str, Any] | None:
@@ -47,8 +40,7 @@ def persona_findings(doc: Document) -> list[Finding]:
         for i, text in _texts(block, key):
             if text.strip() and not tokens(text):
                 findings.append(
-                    _finding(
-                        doc,
+                    doc.finding(
                         (*BASE, key, i),
                         f"'{text}' normalises to nothing, so it can never match",
                         "write words that appear in job titles; punctuation, emoji, 'N/A' and filler words "
@@ -60,8 +52,7 @@ def persona_findings(doc: Document) -> list[Finding]:
     for i, text in _texts(block, "exclude_titles"):
         if tokens(text) in titles:
             findings.append(
-                _finding(
-                    doc,
+                doc.finding(
                     (*BASE, "exclude_titles", i),
                     f"'{text}' is also titles[{titles[tokens(text)]}], so those contacts are always excluded",
                     "remove it from titles or from exclude_titles",
@@ -103,8 +94,7 @@ def _overlaps(pairs: list[tuple[Document, Rule]]) -> list[Finding]:
                 continue
             line, _ = other[0].position((*BASE, "titles", other[2]))
             findings.append(
-                _finding(
-                    doc,
+                doc.finding(
                     (*BASE, "titles", i),
                     f"title phrase '{text}' is also a title of {other[1].persona_id} ({other[0].file}:{line}) "
                     f"with the same priority ({rule.priority}), so such contacts are ambiguous",
@@ -143,8 +133,7 @@ def _example_finding(
     if not wrong:
         return None
     expected = rule.persona_id if expect == "match" else f"anything but {rule.persona_id}"
-    return _finding(
-        doc,
+    return doc.finding(
         (*BASE, "examples", i),
         f'example "{example["title"]}" is routed to {decision.persona_id}, expected {expected} ({decision.reason})',
         "adjust titles, exclude_titles, the attribute lists or priority of the personas involved",
