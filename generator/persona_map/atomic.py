@@ -1,13 +1,21 @@
-"""Atomic file writes: a temporary file next to the target, then one rename, so that readers see the old
-file or the new one, never half of one, and a failed write leaves the old file and no temporary behind."""
+"""Atomic file writes: a temporary file next to the target, flushed to disk, then one rename.
+
+Readers see the old file or the new one, never half of one; a failed write leaves the old file and no
+temporary behind. Temporary files are named `.<name>.<pid>-<random>.tmp`, so one left by a process that was
+killed (SIGKILL gives no chance to clean up) is recognised and removed by the next write to the same target.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import os
+import re
 import secrets
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import BinaryIO
+
+_TEMP = re.compile(r"^\.(?P<name>.+)\.(?P<pid>\d+)-[0-9a-f]{8}\.tmp$")
 
 
 def write_atomic(path: Path, data: bytes) -> None:
@@ -15,15 +23,26 @@ def write_atomic(path: Path, data: bytes) -> None:
 
     Raises OSError when the file cannot be written; the original is then unchanged.
     """
+    with atomic_output(path) as handle:
+        _write_bytes(handle, data)
+
+
+@contextlib.contextmanager
+def atomic_output(path: Path, buffering: int = 1 << 20) -> Iterator[BinaryIO]:
+    """A binary file to write `path` through: renamed over `path` when the block ends without an error.
+
+    The data is flushed and fsynced before the rename, so a crash never leaves a renamed but empty file.
+    On an error (or KeyboardInterrupt) the temporary file is removed and `path` is untouched.
+    """
     target = path.resolve() if path.is_symlink() else path
+    remove_stale_temporaries(target)
     tmp, fd = _temp_file(target)
     try:
-        with os.fdopen(fd, "wb") as handle:
-            _write_bytes(handle, data)
+        with os.fdopen(fd, "wb", buffering=buffering) as handle:
+            yield handle
             handle.flush()
             os.fsync(handle.fileno())
-        with contextlib.suppress(FileNotFoundError):
-            os.chmod(tmp, target.stat().st_mode & 0o7777)
+        _copy_mode(target, tmp)
         os.replace(tmp, target)
     except BaseException:
         with contextlib.suppress(OSError):
@@ -31,16 +50,55 @@ def write_atomic(path: Path, data: bytes) -> None:
         raise
 
 
+def temporaries(target: Path) -> list[Path]:
+    """Temporary files of writes to `target` (this process's and other processes')."""
+    try:
+        siblings = list(target.parent.iterdir())
+    except OSError:
+        return []
+    return [p for p in siblings if (m := _TEMP.match(p.name)) and m["name"] == target.name]
+
+
+def remove_stale_temporaries(target: Path) -> list[Path]:
+    """Remove temporary files of earlier writes to `target` whose process no longer runs; return them."""
+    removed = []
+    for tmp in temporaries(target):
+        match = _TEMP.match(tmp.name)
+        if match and not _alive(int(match["pid"])):
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+                removed.append(tmp)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process: alive
+        return True
+    return True
+
+
 def _temp_file(target: Path) -> tuple[Path, int]:
     """Create a new, empty temporary file next to `target`; return its path and descriptor."""
     while True:
-        tmp = target.with_name(f".{target.name}.{secrets.token_hex(4)}.tmp")
+        tmp = target.with_name(f".{target.name}.{os.getpid()}-{secrets.token_hex(4)}.tmp")
         try:
             return tmp, os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
         except FileExistsError:  # pragma: no cover - 32 random bits already taken
             continue
 
 
-def _write_bytes(handle: Any, data: bytes) -> None:
+def _copy_mode(target: Path, tmp: Path) -> None:
+    """An existing file keeps its permissions; a new one gets what the umask allows (as os.open gave)."""
+    with contextlib.suppress(FileNotFoundError):
+        os.chmod(tmp, target.stat().st_mode & 0o7777)
+
+
+def _write_bytes(handle: BinaryIO, data: bytes) -> None:
     """Write all of `data` to an open binary file (a seam for failure tests)."""
     handle.write(data)

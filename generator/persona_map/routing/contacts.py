@@ -26,7 +26,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from persona_map.errors import ClassifyError, RecordTooLong
-from persona_map.routing.contacts_write import ADDED, CsvWriter, Input, JsonWriter, Output, assemble
+from persona_map.routing.contacts_write import ADDED, CsvWriter, Input, JsonWriter, assemble, output
 from persona_map.routing.crm_columns import (
     CANONICAL,
     canonical_frame,
@@ -129,7 +129,7 @@ def classify_file(
         columns |= model_columns(head.header, classifier.model, set(columns.values()))
         while True:
             try:
-                with Output(sink) as out:
+                with output(sink) as out:
                     return _run(head, raw, out, columns, options, classifier, progress, shown, block)
             except RecordTooLong:
                 if block >= LARGE_BLOCK or not seekable:

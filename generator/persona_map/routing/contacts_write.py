@@ -6,14 +6,14 @@ carriage return) gets a leading apostrophe, as OWASP's CSV injection advice says
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
-import os
-import tempfile
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import BinaryIO
 
 import numpy as np
 import pandas as pd
@@ -21,6 +21,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
+from persona_map.atomic import atomic_output
 from persona_map.errors import ClassifyError
 
 ADDED = ("persona_id", "persona_name", "confidence", "reason")
@@ -28,37 +29,15 @@ DANGEROUS = b"=+-@\t\r"
 _DANGEROUS = np.frombuffer(DANGEROUS, dtype=np.uint8)
 
 
-class Output:
-    """The sink as a binary stream; a file is written natively under a temporary name, renamed when complete."""
-
-    def __init__(self, sink: Path | BinaryIO) -> None:
-        self.sink, self.tmp, self.stream = sink, None, None
-
-    def __enter__(self) -> Any:
-        if not isinstance(self.sink, Path):
-            return self.sink
-        fd, name = tempfile.mkstemp(prefix=f".{self.sink.name}.", dir=self.sink.parent)
-        os.close(fd)
-        self.tmp = Path(name)
-        self.tmp.chmod(0o666 & ~_umask())  # like any new file, not mkstemp's owner-only mode
-        self.stream = pa.OSFile(name, "wb")
-        return self.stream
-
-    def __exit__(self, kind: type | None, *exc: object) -> None:
-        if self.tmp is None:
-            self.sink.flush()
-            return
-        self.stream.close()
-        if kind is None:
-            self.tmp.replace(self.sink)
-        else:
-            self.tmp.unlink(missing_ok=True)
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
+@contextlib.contextmanager
+def output(sink: Path | BinaryIO) -> Iterator[BinaryIO]:
+    """The sink as a binary stream: a file is written atomically (complete or not at all), a stream as it is."""
+    if isinstance(sink, Path):
+        with atomic_output(sink) as handle:
+            yield handle
+    else:
+        yield sink
+        sink.flush()
 
 
 class Input:
