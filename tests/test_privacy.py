@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import csv
 import shutil
 import subprocess
@@ -293,10 +294,34 @@ def test_declared_encoding_is_used(tmp_path: Path):
     assert [f.code for f in _scan(repo)] == ["privacy.email"]
 
 
-def test_wrong_encoding_does_not_crash(tmp_path: Path):
-    content = "id,note\nR1,Grüße an jürgen@example.de\n".encode("utf-16")
-    repo = _repo(tmp_path, _source("utf16.csv", "      id: key\n      note: text\n"), {"utf16.csv": content})
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le-bom", "latin-1", "cp1252", "utf-8-sig"])
+def test_every_encoding_the_loader_reads_is_scanned(tmp_path: Path, encoding: str):
+    text = "id,note\nR1,Grüße an jürgen@example.de oder +49 30 12345678\n"
+    content = (
+        (codecs.BOM_UTF16_LE + text.encode("utf-16-le"))
+        if encoding == "utf-16-le-bom"
+        else text.encode(encoding)
+    )
+    repo = _repo(tmp_path, _source("notes.csv", "      id: key\n      note: text\n"), {"notes.csv": content})
+    assert sorted(f.code for f in _scan(repo) if f.is_error) == ["privacy.email", "privacy.phone"]
+
+
+def test_a_file_the_guard_cannot_decode_is_a_finding(tmp_path: Path):
+    content = "id,note\nR1,caf\xe9\n".encode("latin-1")
+    sources = _source("notes.csv", "      id: key\n      note: text\n", "    encoding: utf-16\n")
+    repo = _repo(tmp_path, sources, {"notes.csv": content})
+    assert [f.code for f in _scan(repo)] == ["privacy.unreadable"]
+
+
+def test_semicolon_source_with_a_personal_column_raises_no_false_alarm(tmp_path: Path):
+    """The guard reads the delimiter the loader reads (sniffed from the declared columns)."""
+    content = b"rid;email;team\nR1;ana@example.com;Platform\nR2;bo@example.org;Data\n"
+    columns = "      rid: key\n      email: personal\n      team: categorical\n"
+    repo = _repo(tmp_path, _source("people.csv", columns), {"people.csv": content})
     assert _scan(repo) == []
+    content = b"rid;email;team\nR1;ana@example.com;ana@example.com\n"
+    repo = _repo(tmp_path / "leak", _source("people.csv", columns), {"people.csv": content})
+    assert [(f.code, f.path) for f in _scan(repo)] == [("privacy.email", "team")]
 
 
 def test_missing_research_file_is_skipped(tmp_path: Path):

@@ -7,13 +7,13 @@ Findings show masked values only, since they end up in CI logs.
 
 from __future__ import annotations
 
-import codecs
 import csv
 import re
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
+from persona_map.csv_files import CsvFormat, detect, records
 from persona_map.findings import Finding
 from persona_map.repository import Repository
 from persona_map.research.manifest import Manifest, Source
@@ -163,53 +163,35 @@ def scan_research(repo: Repository, manifest: Manifest) -> list[Finding]:
     return findings
 
 
-def _personal_columns(spec: dict[str, Any]) -> set[str]:
-    """Names of the columns the manifest entry declares as personal data (`personal` or `{role: personal}`)."""
-    columns = spec.get("columns")
-    if not isinstance(columns, dict):
-        return set()
-    return {
-        name
-        for name, column in columns.items()
-        if column == "personal" or (isinstance(column, dict) and column.get("role") == "personal")
-    }
-
-
-def _open_args(spec: dict[str, Any]) -> tuple[str, str] | None:
-    """(encoding, delimiter) from the manifest entry, or None when they cannot be used."""
-    encoding = spec.get("encoding", "utf-8")
-    delimiter = spec.get("delimiter", ",")
-    if not isinstance(encoding, str) or not isinstance(delimiter, str) or len(delimiter) != 1:
-        return None
+def _records(path: Path, fmt: CsvFormat) -> Iterator[tuple[int, list[str]]]:
+    """The file's records; stops quietly where a record is malformed (the research loader reports it)."""
     try:
-        name = codecs.lookup(encoding).name
-    except LookupError:
-        return None
-    return ("utf-8-sig" if name == "utf-8" else encoding), delimiter  # a UTF-8 byte-order mark is fine
-
-
-def _records(path: Path, encoding: str, delimiter: str) -> Iterator[tuple[int, list[str]]]:
-    """(first physical line, cells) of every non-blank record; stops quietly where the file cannot be read."""
-    try:
-        with path.open(encoding=encoding, newline="") as handle:
-            reader = csv.reader(handle, delimiter=delimiter)
-            end = 0
-            for record in reader:
-                line, end = end + 1, reader.line_num  # a quoted cell may span lines
-                if record:
-                    yield line, record
+        yield from records(path, fmt)
     except (OSError, UnicodeError, csv.Error):
-        return  # unreadable or wrongly encoded: the research loader reports it; keep what was found
+        return
+
+
+def _unreadable(finding: Finding) -> Finding:
+    """A file the guard cannot read may hold anything: say so as a privacy finding too."""
+    return replace(
+        finding, message=f"cannot scan for personal data: {finding.message}", code="privacy.unreadable"
+    )
 
 
 def _scan_source(repo: Repository, source: Source) -> list[Finding]:
-    """Findings for one research file; `row` in messages counts records as a spreadsheet does (header = 1)."""
-    args = _open_args(source.spec)
-    if args is None:
-        return []
+    """Findings for one research file; `row` in messages counts records as a spreadsheet does (header = 1).
+
+    The file is read exactly as the research loader reads it (csv_files.detect): a file it cannot decode is
+    a finding here too, never skipped.
+    """
     path = repo.research_dir / source.file
     shown = repo.display(path)
-    personal_names = _personal_columns(source.spec)
+    fmt, problems = detect(
+        path, shown, delimiter=source.delimiter, encoding=source.encoding, columns=source.columns
+    )
+    if fmt is None:
+        return [_unreadable(f) for f in problems if f.is_error]
+    personal_names = source.personal
     findings: list[Finding] = []
     counts: dict[tuple[int, str], int] = {}
     first_omitted: dict[tuple[int, str], int] = {}
@@ -222,7 +204,7 @@ def _scan_source(repo: Repository, source: Source) -> list[Finding]:
     def finding(line: int, index: int, kind: str, message: str) -> Finding:
         return Finding(shown, line, index + 1, name_of(index), message, RESEARCH_HINT, f"privacy.{kind}")
 
-    for row, (line, record) in enumerate(_records(path, *args), start=1):
+    for row, (line, record) in enumerate(_records(path, fmt), start=1):
         if row == 1:
             names = [name.strip() for name in record]
             personal = [i for i, name in enumerate(names) if name in personal_names]

@@ -10,8 +10,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from persona_map.check.catalog import Catalog
+from persona_map.csv_files import detect, records
+from persona_map.research.manifest import Source
 from persona_map.research.matching import suggest
-from persona_map.research.results import fingerprint, load_saved
+from persona_map.research.results import is_current, load_saved
 
 
 @dataclass(frozen=True)
@@ -32,51 +34,44 @@ def research_rows(catalog: Catalog) -> list[ResearchRow]:
     """One row per research source, with its size and the personas that cite it."""
     out = []
     for source in catalog.manifest.sources.values():
-        spec = source.spec
-        columns = spec.get("columns", {}) or {}
-        personal = sum(
-            1
-            for role in columns.values()
-            if (role if isinstance(role, str) else role.get("role")) == "personal"
-        )
-        rows = keys = None
-        if source.exists:
-            rows, keys = _count(catalog, source.file, spec)
+        rows, keys = _count(catalog, source) if source.exists else (None, None)
         cited = [p.id for p in catalog.personas if source.id in p.evidence.get("sources", [])]
         out.append(
             ResearchRow(
                 source.id,
                 source.kind,
-                str(spec.get("title", source.id)),
+                source.title or source.id,
                 source.file,
                 source.collected,
-                bool(spec.get("example", False)),
+                source.example,
                 rows,
                 keys,
-                personal,
+                len(source.personal),
                 cited,
             )
         )
     return out
 
 
-def _count(catalog: Catalog, file: str, spec: dict) -> tuple[int | None, int | None]:
-    """Data rows and distinct join keys of a CSV; (None, None) when it cannot be read."""
-    path = catalog.repo.research_dir / file
-    key = spec.get("key")
+def _count(catalog: Catalog, source: Source) -> tuple[int | None, int | None]:
+    """Data rows and distinct join keys of a research file (read as the loader reads it); None when unreadable."""
+    path = catalog.repo.research_dir / source.file
+    fmt, _ = detect(
+        path, source.file, delimiter=source.delimiter, encoding=source.encoding, columns=source.columns
+    )
+    if fmt is None:
+        return None, None
+    header = [h.strip() for h in fmt.header]
+    index = header.index(source.key) if source.key in header else None
+    rows, keys = 0, set()
     try:
-        with path.open(encoding=spec.get("encoding", "utf-8-sig"), newline="") as handle:
-            reader = csv.reader(handle, delimiter=spec.get("delimiter", ","))
-            header = next(reader, [])
-            index = header.index(key) if key in header else None
-            rows, keys = 0, set()
-            for record in reader:
-                if not record:
-                    continue
-                rows += 1
-                if index is not None and index < len(record):
-                    keys.add(record[index])
-    except (OSError, UnicodeDecodeError, csv.Error):
+        for line, record in records(path, fmt):
+            if line == 1:
+                continue
+            rows += 1
+            if index is not None and index < len(record):
+                keys.add(record[index])
+    except (OSError, UnicodeError, csv.Error):
         return None, None
     return rows, (len(keys) if index is not None else None)
 
@@ -96,7 +91,7 @@ def segmentation_view(catalog: Catalog) -> SegmentationView | None:
     saved = load_saved(catalog.repo.root)
     if saved is None:
         return None
-    current = saved.get("inputs") == fingerprint(catalog.repo, catalog.manifest)
+    current = is_current(catalog.repo, catalog.manifest, saved)
     try:
         suggestions = suggest(catalog.personas, saved)
     except (KeyError, TypeError, ValueError):

@@ -10,17 +10,102 @@ from persona_map.repository import Repository
 from persona_map.schema_validate import validate
 from persona_map.yaml_load import load
 
+NUMERIC_ROLES = ("numeric", "likert")
+ROLES = (
+    "key",
+    "categorical",
+    "multi-select",
+    "ordinal",
+    "likert",
+    "numeric",
+    "date",
+    "text",
+    "ignored",
+    "personal",
+)
+
+
+@dataclass(frozen=True)
+class Column:
+    """How one research column is read and used, as the manifest declares it."""
+
+    name: str
+    role: str
+    separator: str = ";"
+    scale: tuple[int, int] | None = None
+    levels: tuple[str, ...] = ()
+    description: str = ""
+
+    @classmethod
+    def from_entry(cls, name: str, raw: Any) -> Column:
+        """A column from its manifest entry (a role, or a mapping with `role:`); defensive on invalid entries."""
+        if not isinstance(raw, dict):
+            return cls(name, raw if isinstance(raw, str) else "")
+        scale = raw.get("scale")
+        levels = raw.get("levels")
+        return cls(
+            name,
+            raw.get("role") if isinstance(raw.get("role"), str) else "",
+            raw.get("separator") if isinstance(raw.get("separator"), str) else ";",
+            (scale[0], scale[1]) if _scale_ok(scale) else None,
+            tuple(str(x) for x in levels) if isinstance(levels, list) else (),
+            raw.get("description") if isinstance(raw.get("description"), str) else "",
+        )
+
+
+def _scale_ok(scale: Any) -> bool:
+    return isinstance(scale, list) and len(scale) == 2 and all(type(x) is int for x in scale)
+
 
 @dataclass(frozen=True)
 class Source:
-    """One research source declared in the manifest."""
+    """One research source declared in the manifest: its file, how to read it and every column's role."""
 
     id: str
     kind: str
     file: str
     collected: str
     exists: bool
-    spec: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    key: str | None = None
+    delimiter: str | None = None
+    encoding: str | None = None
+    columns: dict[str, Column] = field(default_factory=dict, compare=False)
+    title: str = ""
+    example: bool = False
+
+    @classmethod
+    def from_entry(cls, entry: dict[str, Any], exists: bool) -> Source:
+        """A source from its manifest entry; fields of the wrong type count as absent (the schema reports them)."""
+
+        def text(name: str) -> str | None:
+            value = entry.get(name)
+            return value if isinstance(value, str) else None
+
+        columns = entry.get("columns")
+        return cls(
+            str(entry["id"]),
+            text("kind") or "",
+            text("file") or "",
+            text("collected") or "",
+            exists,
+            text("key"),
+            text("delimiter"),
+            text("encoding"),
+            {str(n): Column.from_entry(str(n), raw) for n, raw in columns.items()}
+            if isinstance(columns, dict)
+            else {},
+            text("title") or "",
+            entry.get("example") is True,
+        )
+
+    def roles(self, *roles: str) -> list[str]:
+        """Names of the columns with one of `roles`, in manifest order."""
+        return [c.name for c in self.columns.values() if c.role in roles]
+
+    @property
+    def personal(self) -> set[str]:
+        """Names of the columns declared as personal data."""
+        return set(self.roles("personal"))
 
 
 @dataclass
@@ -113,12 +198,5 @@ def load_manifest(repo: Repository) -> tuple[Manifest, list[Finding]]:
                         "research.missing-file",
                     )
                 )
-        manifest.sources[source_id] = Source(
-            source_id,
-            str(entry.get("kind", "")),
-            str(file or ""),
-            str(entry.get("collected", "")),
-            exists,
-            entry,
-        )
+        manifest.sources[source_id] = Source.from_entry(entry, exists)
     return manifest, findings

@@ -7,7 +7,6 @@ reading it; a file with any problem goes to the slow path, which says exactly wh
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -16,13 +15,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from persona_map.research.tables import NUMERIC_ROLES, ColumnSpec, SourceSpec, finish_frame, wanted_columns
+from persona_map.csv_files import CsvFormat, odd_quotes
+from persona_map.research.manifest import NUMERIC_ROLES, Column, Source
+from persona_map.research.tables import finish_frame, wanted_columns
 
 BLOCK_SIZE = 4 << 20  # measured: 4 MiB blocks parse twice as fast as 16 MiB ones on two cores
-_QUOTE = 0x22
 
 
-def fast_read(path: Path, spec: SourceSpec, delimiter: str, header: list[str]) -> pd.DataFrame | None:
+def fast_read(path: Path, spec: Source, fmt: CsvFormat, header: list[str]) -> pd.DataFrame | None:
     """The typed table of a clean file, or None when anything is off.
 
     `header` holds the names as written in the file (pyarrow's column names), perhaps padded with spaces.
@@ -33,9 +33,9 @@ def fast_read(path: Path, spec: SourceSpec, delimiter: str, header: list[str]) -
         return None
     in_file = {name.strip(): name for name in header}
     wanted = wanted_columns(spec, list(in_file))
-    table = _arrow_read(path, spec, delimiter, in_file, wanted, newlines_in_values=False)
+    table = _arrow_read(path, spec, fmt, in_file, wanted, newlines_in_values=False)
     if table is None:
-        table = _arrow_read(path, spec, delimiter, in_file, wanted, newlines_in_values=True)
+        table = _arrow_read(path, spec, fmt, in_file, wanted, newlines_in_values=True)
     if table is None or table.num_rows == 0:
         return None
     table = table.rename_columns(wanted)
@@ -51,36 +51,7 @@ def fast_read(path: Path, spec: SourceSpec, delimiter: str, header: list[str]) -
     return finish_frame(frame, spec)
 
 
-def odd_quotes(path: Path) -> bool:
-    """Whether the file holds an odd number of double quotes (so one is never closed).
-
-    Read 8 MiB at a time into one buffer per thread (no file-sized copy in memory), the two halves of a
-    large file on two threads, and counted with numpy.
-    """
-    size = path.stat().st_size
-    if size < 1 << 22:
-        return _count_quotes(path, 0, size) % 2 == 1
-    half = size // 2
-    with ThreadPoolExecutor(2) as pool:
-        counts = pool.map(_count_quotes, (path, path), (0, half), (half, size))
-        return sum(counts) % 2 == 1
-
-
-def _count_quotes(path: Path, start: int, end: int, step: int = 1 << 23) -> int:
-    buffer = bytearray(min(step, max(end - start, 1)))
-    count = 0
-    with path.open("rb") as handle:
-        handle.seek(start)
-        while start < end:
-            got = handle.readinto(memoryview(buffer)[: min(len(buffer), end - start)])
-            if not got:
-                break
-            count += int(np.count_nonzero(np.frombuffer(buffer, dtype=np.uint8, count=got) == _QUOTE))
-            start += got
-    return count
-
-
-def _arrow_type(column: ColumnSpec) -> pa.DataType:
+def _arrow_type(column: Column) -> pa.DataType:
     if column.role in NUMERIC_ROLES:
         return pa.float64()
     if column.role == "date":
@@ -92,8 +63,8 @@ def _arrow_type(column: ColumnSpec) -> pa.DataType:
 
 def _arrow_read(
     path: Path,
-    spec: SourceSpec,
-    delimiter: str,
+    spec: Source,
+    fmt: CsvFormat,
     in_file: dict[str, str],
     wanted: list[str],
     *,
@@ -101,7 +72,7 @@ def _arrow_read(
 ) -> pa.Table | None:
     """Parse with Arrow; a cell larger than a block is retried with the whole file as one block."""
     options = {
-        "parse_options": pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=newlines_in_values),
+        "parse_options": pacsv.ParseOptions(delimiter=fmt.delimiter, newlines_in_values=newlines_in_values),
         "convert_options": pacsv.ConvertOptions(
             column_types={in_file[name]: _arrow_type(spec.columns[name]) for name in wanted},
             include_columns=[in_file[name] for name in wanted],
@@ -113,7 +84,11 @@ def _arrow_read(
     size = path.stat().st_size
     for block in (BLOCK_SIZE, min(size + 1, 2**31 - 1)):
         try:
-            return pacsv.read_csv(str(path), read_options=pacsv.ReadOptions(block_size=block), **options)
+            return pacsv.read_csv(
+                str(path),
+                read_options=pacsv.ReadOptions(block_size=block, encoding=_arrow_encoding(fmt)),
+                **options,
+            )
         except pa.ArrowInvalid as e:
             if "straddl" not in str(e) or block > size:
                 return None
@@ -122,7 +97,12 @@ def _arrow_read(
     return None
 
 
-def typed_problems(table: pa.Table, spec: SourceSpec) -> bool:
+def _arrow_encoding(fmt: CsvFormat) -> str:
+    """pyarrow reads UTF-8 natively (skipping a byte-order mark) and transcodes anything else."""
+    return "utf8" if fmt.encoding in ("utf-8", "utf-8-sig") else fmt.encoding
+
+
+def typed_problems(table: pa.Table, spec: Source) -> bool:
     """Whether typed columns hold values their role forbids (cheap checks on Arrow's parsed columns)."""
     for name in table.column_names:
         column = spec.columns[name]

@@ -44,3 +44,15 @@ def load_saved(root: Path) -> dict[str, Any] | None:
     except ValueError:
         return None
     return data if isinstance(data, dict) and isinstance(data.get("segments"), list) else None
+
+
+def is_current(
+    repo: Repository, manifest: Manifest, saved: dict[str, Any] | None, options: dict[str, Any] | None = None
+) -> bool:
+    """Whether `saved` was made from the research as it is now (and, when given, with these options)."""
+    if saved is None or not manifest.loaded or saved.get("inputs") != fingerprint(repo, manifest):
+        return False
+    made_with = saved.get("options")
+    return not options or (
+        isinstance(made_with, dict) and all(made_with.get(k) == v for k, v in options.items())
+    )

@@ -9,28 +9,25 @@ so they never reach a table, a report or a page.
 
 from __future__ import annotations
 
-import codecs
-import csv
-import io
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
-from persona_map.findings import Finding, Severity
+from persona_map.csv_files import detect
+from persona_map.findings import Finding
 from persona_map.repository import Repository
-from persona_map.research.manifest import Manifest
+from persona_map.research.manifest import Manifest, Source
 from persona_map.research.read_arrow import fast_read
 from persona_map.research.read_rows import slow_read
-from persona_map.research.tables import SourceSpec
 
 
 @dataclass
 class Research:
     """Typed tables of every readable source (personal columns dropped), keyed by source id."""
 
-    specs: dict[str, SourceSpec] = field(default_factory=dict)
+    specs: dict[str, Source] = field(default_factory=dict)
     frames: dict[str, pd.DataFrame] = field(default_factory=dict)
 
     def by_kind(self, kind: str) -> list[str]:
@@ -44,7 +41,7 @@ def load_research(
     research, findings = Research(), []
     for sid in ids if ids is not None else manifest.sources:
         source = manifest.sources[sid]
-        spec = SourceSpec.from_source(source)
+        spec = source
         research.specs[sid] = spec
         path = repo.research_dir / spec.file
         if not source.exists:
@@ -57,137 +54,37 @@ def load_research(
     return research, findings
 
 
-def read_source(path: Path, spec: SourceSpec, shown: str) -> tuple[pd.DataFrame | None, list[Finding]]:
+def read_source(path: Path, spec: Source, shown: str) -> tuple[pd.DataFrame | None, list[Finding]]:
     """One CSV as a typed DataFrame, or the findings that say why not."""
-    with path.open("rb") as handle:
-        start = handle.read(1 << 16)
-    if _utf8_candidate(start, spec):
-        head = start.decode("utf-8", errors="replace").removeprefix("\ufeff")
-        if head.strip():
-            delimiter = spec.delimiter or _sniff(head, spec)
-            raw_header = _first_record(head, delimiter)
-            if not _header_findings([h.strip() for h in raw_header], spec, shown):
-                frame = fast_read(path, spec, delimiter, raw_header)
-                if frame is not None:
-                    return frame, []
-    raw = path.read_bytes()
-    # Something is off (or the file is not UTF-8): read it row by row to say exactly what and where.
-    text, encoding, findings = _decode(raw, spec, shown)
-    if text is None:
+    fmt, findings = detect(
+        path, shown, delimiter=spec.delimiter, encoding=spec.encoding, columns=spec.columns
+    )
+    if fmt is None:
         return None, findings
-    text = text.removeprefix("\ufeff")  # a BOM left by a declared encoding (Excel's "CSV UTF-8")
-    if not text.strip():
-        return None, findings + [
-            Finding(
-                shown,
-                1,
-                0,
-                "",
-                "research file is empty",
-                "export the data again with a header row",
-                "research.empty",
-            )
-        ]
-    delimiter = spec.delimiter or _sniff(text, spec)
-    raw_header = _first_record(text, delimiter)
-    header = [h.strip() for h in raw_header]
+    header = [h.strip() for h in fmt.header]
     findings += _header_findings(header, spec, shown)
     if any(f.is_error for f in findings):
         return None, findings
-    frame, problems = slow_read(text, spec, delimiter, header, shown)
+    if fmt.ascii_compatible:
+        frame = fast_read(path, spec, fmt, list(fmt.header))
+        if frame is not None:
+            return frame, findings
+    # Something is off (or the encoding is not ASCII-compatible): read it row by row to say what and where.
+    frame, problems = slow_read(path, fmt, spec, header, shown)
     return frame, findings + problems
 
 
-def _utf8_candidate(start: bytes, spec: SourceSpec) -> bool:
-    """Whether the file, judged by its first bytes, may be read by the fast path (UTF-8, declared or not)."""
-    if spec.encoding not in (None, "utf-8", "utf-8-sig"):
-        return False
-    return not start.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
-
-
-def _decode(raw: bytes, spec: SourceSpec, shown: str) -> tuple[str | None, str, list[Finding]]:
-    if spec.encoding:
-        try:
-            return raw.decode(spec.encoding), spec.encoding, []
-        except UnicodeDecodeError as e:
-            line = raw[: e.start].decode(spec.encoding, errors="replace").count("\n") + 1
-            return (
-                None,
-                spec.encoding,
-                [
-                    Finding(
-                        shown,
-                        line,
-                        0,
-                        "",
-                        f"not valid {spec.encoding} (byte 0x{raw[e.start]:02x})",
-                        "fix `encoding:` for this source in research/manifest.yaml",
-                        "research.encoding",
-                    )
-                ],
-            )
-    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        try:
-            return raw.decode("utf-16"), "utf-16", []
-        except UnicodeDecodeError:
-            pass  # not UTF-16 after all: read as below
-    bom = raw.startswith(codecs.BOM_UTF8)
-    body = raw[3:] if bom else raw
-    try:
-        return body.decode("utf-8"), "utf-8-sig" if bom else "utf-8", []
-    except UnicodeDecodeError as e:
-        warning = Finding(
-            shown,
-            body[: e.start].count(b"\n") + 1,
-            0,
-            "",
-            f"file is not UTF-8 (byte 0x{body[e.start]:02x}); read as Latin-1 (Windows-1252)",
-            "declare `encoding: latin-1` (or the right one) for this source in research/manifest.yaml",
-            "research.encoding",
-            Severity.WARNING,
-        )
-        return body.decode("cp1252", errors="replace"), "cp1252", [warning]
-
-
-def _sniff(text: str, spec: SourceSpec) -> str:
-    """The delimiter that splits the header into the declared columns; ',' when none does better."""
-    best, score = ",", -1
-    for candidate in (",", ";", "\t", "|"):
-        names = [n.strip() for n in _first_record(text, candidate)]
-        hits = len(set(names) & set(spec.columns))
-        if hits > score:
-            best, score = candidate, hits
-    return best
-
-
-def _first_record(text: str, delimiter: str) -> list[str]:
-    """The header row, quoted newlines and any line ending (\\n, \\r\\n, \\r) allowed; [] when unreadable.
-
-    Reads only as much of the text as the header needs (a second record has begun, or the text ends).
-    """
-    size = 1 << 16
-    while True:
-        try:
-            records = csv.reader(io.StringIO(text[:size], newline=""), delimiter=delimiter)
-            first = next(records, [])
-            if size >= len(text) or next(records, None) is not None:
-                return first
-        except csv.Error:
-            if size >= len(text):
-                return []
-        size *= 4
-
-
-def _header_findings(header: list[str], spec: SourceSpec, shown: str) -> list[Finding]:
-    findings = []
-    names = [h.strip() for h in header]
-    for index, name in enumerate(names, start=1):
+def _header_findings(header: list[str], spec: Source, shown: str) -> list[Finding]:
+    """Undeclared, missing and repeated columns (linear in the header's length)."""
+    unknown, repeated = [], []
+    first: dict[str, int] = {}
+    for index, name in enumerate(header, start=1):
         if name not in spec.columns:
             # binary junk read as a header must not flood the terminal with control characters
             label = name
             if not name.isprintable() or len(name) > 60:
                 label = repr(name[:60])[1:-1] + ("..." if len(name) > 60 else "")
-            findings.append(
+            unknown.append(
                 Finding(
                     shown,
                     1,
@@ -199,34 +96,34 @@ def _header_findings(header: list[str], spec: SourceSpec, shown: str) -> list[Fi
                     "research.unknown-column",
                 )
             )
-    for name in spec.columns:
-        if name not in names:
-            findings.append(
-                Finding(
-                    shown,
-                    1,
-                    0,
-                    name,
-                    f"column '{name}' is declared in the manifest but missing from the file",
-                    "export the column, or remove it from the manifest",
-                    "research.missing-column",
-                )
-            )
-    for index, name in enumerate(names, start=1):
-        if name in names[: index - 1]:
-            findings.append(
+        if name in first:
+            repeated.append(
                 Finding(
                     shown,
                     1,
                     index,
                     name,
-                    f"column '{name}' appears more than once in the header (first as column "
-                    f"{names.index(name) + 1})",
+                    f"column '{name}' appears more than once in the header (first as column {first[name]})",
                     "give every column its own name",
                     "research.duplicate-column",
                 )
             )
-    return findings
+        else:
+            first[name] = index
+    missing = [
+        Finding(
+            shown,
+            1,
+            0,
+            name,
+            f"column '{name}' is declared in the manifest but missing from the file",
+            "export the column, or remove it from the manifest",
+            "research.missing-column",
+        )
+        for name in spec.columns
+        if name not in first
+    ]
+    return unknown + missing + repeated
 
 
 def _join_findings(research: Research, repo: Repository) -> list[Finding]:

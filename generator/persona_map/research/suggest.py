@@ -11,7 +11,7 @@ from persona_map.check.catalog import Catalog, build_catalog
 from persona_map.findings import Finding
 from persona_map.repository import Repository
 from persona_map.research.matching import SIGNIFICANT_DRIFT, PersonaReport, Suggestions, changes, suggest
-from persona_map.research.results import RESULTS_DIR, fingerprint, load_saved
+from persona_map.research.results import RESULTS_DIR, is_current, load_saved
 from persona_map.research.segment import SegmentOptions
 from persona_map.yaml_edit import apply_changes, diff, write_atomic
 
@@ -34,12 +34,7 @@ def current_segmentation(
     repo, manifest = catalog.repo, catalog.manifest
     saved = load_saved(repo.root)
     wanted = {"k_min": options.k_min, "k_max": options.k_max, "method": options.method, "seed": options.seed}
-    if (
-        saved
-        and manifest.loaded
-        and saved.get("inputs") == fingerprint(repo, manifest)
-        and {k: saved["options"].get(k) for k in wanted} == wanted
-    ):
+    if is_current(repo, manifest, saved, wanted):
         return saved, []
     from persona_map.research.segment import run
 

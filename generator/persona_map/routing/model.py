@@ -141,8 +141,7 @@ def load_model(repo: Repository, personas: list[Persona] | None = None) -> dict[
     segment stands for.
     """
     from persona_map.research.manifest import load_manifest
-    from persona_map.research.results import fingerprint, load_saved
-    from persona_map.research.tables import SourceSpec
+    from persona_map.research.results import is_current, load_saved
 
     saved = load_saved(repo.root)
     if saved is None or saved.get("weak") or not isinstance(saved.get("model"), dict):
@@ -152,10 +151,10 @@ def load_model(repo: Repository, personas: list[Persona] | None = None) -> dict[
     manifest, _ = load_manifest(repo)
     levels: dict[str, list[str]] = {}
     for source in sorted(manifest.sources.values(), key=lambda s: s.kind != "survey"):
-        for name, column in SourceSpec.from_source(source).columns.items():
+        for name, column in source.columns.items():
             if column.role == "ordinal" and column.levels:
                 levels.setdefault(name, list(column.levels))
-    current = manifest.loaded and saved.get("inputs") == fingerprint(repo, manifest)
+    current = is_current(repo, manifest, saved)
     saved = {**saved, "model": {**saved["model"], "levels": levels}, "current": current}
     if personas is not None:
         saved["segment_personas"] = segment_personas(personas, saved)
