@@ -44,10 +44,11 @@ def _style(value: str, *styles: str, on: bool = True) -> str:
     return f"\x1b[{';'.join(_SGR[s] for s in styles)}m{value}\x1b[0m"
 
 
-def text(result: CheckResult, color: bool | None = None) -> str:
-    """One block per finding, `file:line:col: severity: path: message`, hint indented below.
+def text(result: CheckResult, color: bool | None = None, *, summary: bool = True) -> str:
+    """One block per finding, `file:line:col: severity: path: message`, hint indented below, then a summary.
 
     `color=False` gives plain text; otherwise ANSI codes, which `click.echo` strips off a terminal.
+    `summary=False` leaves out the summary line (for findings that are not a whole check).
     """
     on = color is not False
     lines = []
@@ -59,8 +60,9 @@ def text(result: CheckResult, color: bool | None = None) -> str:
         lines.append(f"{where}: {label}: {path}{f.message}")
         if f.hint:
             lines.append(_style(f"    hint: {f.hint}", "dim", on=on))
-    status = _style(summary_line(result), "green" if result.ok else "red", "bold", on=on)
-    lines.append(("\n" if lines else "") + status)
+    if summary:
+        status = _style(summary_line(result), "green" if result.ok else "red", "bold", on=on)
+        lines.append(("\n" if lines else "") + status)
     return "\n".join(lines)
 
 

@@ -1,0 +1,184 @@
+"""`personas classify`: route CRM contacts to personas."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from persona_map.cli.options import root_option
+
+
+def _column_map(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> dict[str, str]:
+    from persona_map.routing.contacts import CANONICAL
+
+    mapping = {}
+    for value in values:
+        name, sep, column = value.partition("=")
+        if not sep or name.strip() not in CANONICAL or not column:
+            raise click.BadParameter(
+                f"{value!r}: write CANONICAL=COLUMN with CANONICAL one of {', '.join(CANONICAL)}"
+            )
+        mapping[name.strip()] = column
+    return mapping
+
+
+def _delimiter(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    value = {"\\t": "\t", "tab": "\t", "TAB": "\t"}.get(value, value)
+    if len(value) != 1 or value in '"\r\n':
+        raise click.BadParameter(f"{value!r}: give one character, e.g. ';' or '\\t'")
+    return value
+
+
+def _encoding(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    import codecs
+
+    try:
+        return None if value is None else codecs.lookup(value).name
+    except LookupError:
+        raise click.BadParameter(
+            f"{value!r} is not an encoding Python knows (try utf-8, latin-1 or cp1252)"
+        ) from None
+
+
+class _RowProgress:
+    """Contacts classified so far, on a terminal: a bar over the input's bytes when its size is known."""
+
+    def __init__(self, total: int | None) -> None:
+        self.rows, self.done, self.tty, self.bar = 0, 0, sys.stderr.isatty(), None
+        if self.tty and total:
+            self.bar = click.progressbar(
+                length=total,
+                label="Classifying",
+                file=sys.stderr,
+                item_show_func=lambda _: f"{self.rows:,} rows",
+            )
+            self.bar.__enter__()
+
+    def __call__(self, rows: int, position: int) -> None:
+        self.rows = rows
+        if self.bar is not None:
+            self.bar.update(max(position - self.done, 0))
+            self.done = position
+        elif self.tty:
+            click.echo(f"\rClassifying  {rows:,} rows", err=True, nl=False)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.render_progress()  # the last count, which the bar may not have drawn yet
+            self.bar.__exit__(None, None, None)
+        elif self.tty and self.rows:
+            click.echo(err=True)
+
+
+@click.command()
+@root_option
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
+    default=None,
+    help="File to write (default: stdout).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["csv", "jsonl"]),
+    default=None,
+    help="csv (spreadsheet-safe) or jsonl, one JSON object per contact (default: jsonl for an --out "
+    "ending in .jsonl or .ndjson, else csv).",
+)
+@click.option(
+    "--map",
+    "columns",
+    multiple=True,
+    metavar="CANONICAL=COLUMN",
+    callback=_column_map,
+    help="Read a contact field (title, seniority, department, company_size, industry) from a column, "
+    "e.g. --map title='Role Name' (repeatable).",
+)
+@click.option(
+    "--mapping",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    default=None,
+    help="YAML or JSON file of CANONICAL: COLUMN lines (--map wins over it).",
+)
+@click.option(
+    "--delimiter",
+    default=",",
+    metavar="CHAR",
+    show_default=True,
+    callback=_delimiter,
+    help="Field delimiter of the input, also used for CSV output ('\\t' or tab for tabs).",
+)
+@click.option(
+    "--encoding",
+    default=None,
+    metavar="NAME",
+    callback=_encoding,
+    help="Encoding of the input (default: UTF-8, or UTF-16 with a byte-order mark); output is UTF-8.",
+)
+@click.option(
+    "--chunk-size",
+    type=click.IntRange(min=1),
+    default=100_000,
+    show_default=True,
+    help="Contacts classified at a time: bounds memory.",
+)
+@click.option(
+    "--min-confidence",
+    type=click.FloatRange(0, 1),
+    default=0.5,
+    show_default=True,
+    help="Contacts below this confidence are unassigned.",
+)
+@click.option(
+    "--no-model", is_flag=True, help="Use only the rules in the persona files, not the last segmentation."
+)
+@click.argument(
+    "input_path",
+    metavar="[INPUT]",
+    required=False,
+    default="-",
+    type=click.Path(dir_okay=False, exists=True, allow_dash=True, path_type=Path),
+)
+def classify(
+    root: Path | None,
+    out: Path | None,
+    fmt: str | None,
+    columns: dict[str, str],
+    mapping: Path | None,
+    delimiter: str,
+    encoding: str | None,
+    chunk_size: int,
+    min_confidence: float,
+    no_model: bool,
+    input_path: Path,
+) -> None:
+    """Route CRM contacts (a CSV file, or stdin) to personas: adds persona_id, persona_name, confidence, reason.
+
+    The summary (contacts per persona, unassigned share) goes to stderr. Exit status: 0 ok, 1 bad input.
+    """
+    from persona_map.routing.contacts import ClassifyOptions, classify_file, load_classifier, summary_text
+
+    stdin, stdout = str(input_path) == "-", out is None or str(out) == "-"
+    if stdin and sys.stdin.isatty():
+        raise click.UsageError("give a contacts CSV file, or pipe one in: personas classify contacts.csv")
+    fmt = fmt or ("jsonl" if not stdout and out.suffix in (".jsonl", ".ndjson") else "csv")
+    options = ClassifyOptions(fmt, columns, mapping, delimiter, encoding, chunk_size, min_confidence)
+    classifier = load_classifier(root, use_model=not no_model)
+    progress = _RowProgress(None if stdin else input_path.stat().st_size)
+    try:
+        summary = classify_file(
+            sys.stdin.buffer if stdin else input_path,
+            sys.stdout.buffer if stdout else out,
+            options, classifier, progress=progress,
+        )  # fmt: skip
+    except BrokenPipeError:  # `personas classify big.csv | head`: the reader has seen enough
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(1)
+    finally:
+        progress.close()
+    click.echo(summary_text(summary), err=True)

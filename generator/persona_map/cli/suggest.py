@@ -1,0 +1,49 @@
+"""`personas suggest`: match segments to personas and propose data-backed updates."""
+
+from __future__ import annotations
+
+import sys
+from datetime import date
+from pathlib import Path
+
+import click
+
+from persona_map.cli.options import (
+    echo_findings,
+    progress,
+    root_option,
+    segment_options,
+    segment_settings,
+    today_option,
+)
+
+
+@click.command()
+@root_option
+@today_option
+@segment_options
+@click.option(
+    "--apply",
+    "apply_",
+    is_flag=True,
+    help="Write the data-derived fields into the persona files (atomically).",
+)
+def suggest(
+    root: Path | None, today: date, k_min: int | None, k_max: int | None, method: str, seed: int, apply_: bool
+) -> None:
+    """Match the latest segments to the personas and propose data-backed updates, as a PR description.
+
+    Without --apply nothing is written except draft personas under build/segments/candidates/.
+    """
+    from persona_map.repository import Repository
+    from persona_map.research.suggest import markdown, propose
+
+    repo = Repository.open(root)
+    with progress(6, "Comparing") as step:
+        proposal, findings = propose(
+            repo, today, segment_settings(repo, k_min, k_max, method, seed), apply=apply_, progress=step
+        )
+    echo_findings(findings)
+    if proposal is None:
+        sys.exit(1)
+    click.echo(markdown(proposal, applied=apply_))
