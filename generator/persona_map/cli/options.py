@@ -106,7 +106,7 @@ def segment_options(func):
 
 
 def segment_settings(repo, k_min: int | None, k_max: int | None, method: str, seed: int):
-    from persona_map.research.segment import SegmentOptions
+    from persona_map.research.segmentation import SegmentOptions
 
     options = SegmentOptions(k_min or repo.config.primary_min, k_max or repo.config.primary_max, method, seed)
     if options.k_min > options.k_max:

@@ -100,7 +100,7 @@ class AutoKClusterer(ClusterMixin, BaseEstimator):
         X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
         if isinstance(self.model_, GaussianMixture):
             return self.model_.predict(X)
-        return nearest(X, self.cluster_centers_)
+        return nearest_centre(X, self.cluster_centers_)
 
     def fit_predict(self, X: np.ndarray, y: object = None, **kwargs: object) -> np.ndarray:
         return self.fit(X).labels_
@@ -139,7 +139,7 @@ def _map(function: Callable[[_T], _R], items: Iterable[_T], n_jobs: int | None) 
         return list(pool.map(function, items))
 
 
-def nearest(X: np.ndarray, centres: np.ndarray, chunk: int = 200_000) -> np.ndarray:
+def nearest_centre(X: np.ndarray, centres: np.ndarray, chunk: int = 200_000) -> np.ndarray:
     """Index of the nearest centre for every row, in chunks to bound memory."""
     out = np.empty(X.shape[0], dtype=np.int64)
     c_sq = (centres**2).sum(axis=1)

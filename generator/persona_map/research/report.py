@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from persona_map.research.segment import SegmentResult
+from persona_map.research.segmentation import SegmentResult
 
 
 def _pct(share: float) -> str:

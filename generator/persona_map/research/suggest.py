@@ -12,7 +12,7 @@ from persona_map.findings import Finding
 from persona_map.repository import Repository
 from persona_map.research.matching import SIGNIFICANT_DRIFT, PersonaReport, Suggestions, changes, suggest
 from persona_map.research.results import RESULTS_DIR, is_current, load_saved
-from persona_map.research.segment import SegmentOptions
+from persona_map.research.segmentation import SegmentOptions
 from persona_map.yaml_edit import apply_changes, diff, write_atomic
 
 
