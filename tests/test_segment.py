@@ -406,8 +406,10 @@ def test_example_research_finds_the_planted_segment_sizes(example: tuple[Path, S
 
 def test_suggest_proposes_no_change_to_the_example_evidence(example: tuple[Path, SegmentResult]) -> None:
     root, _ = example
-    proposal, _ = propose(Repository.open(root), TODAY, SegmentOptions(3, 5))
+    catalog = build_catalog(Repository.open(root), TODAY)
+    proposal, _ = propose(catalog.repo, catalog.personas, catalog.manifest, TODAY, SegmentOptions(3, 5))
     assert proposal is not None
+    assert proposal.suggestions.reports, "no persona was compared"
     for file, (old, new) in proposal.edits.items():
         changed = set(old.splitlines()) ^ set(new.splitlines())
         assert not [line for line in changed if "sample_size" in line or "segment_share" in line], file

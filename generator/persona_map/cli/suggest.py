@@ -35,15 +35,22 @@ def suggest(
 
     Without --apply nothing is written except draft personas under build/segments/candidates/.
     """
+    from persona_map.check.catalog import build_catalog
+    from persona_map.check.write import write_personas
     from persona_map.repository import Repository
-    from persona_map.research.suggest import markdown, propose
+    from persona_map.research.drafts import write_drafts
+    from persona_map.research.suggest import propose
+    from persona_map.research.suggest_report import markdown
 
     repo = Repository.open(root)
+    catalog = build_catalog(repo, today)
+    options = segment_settings(repo, k_min, k_max, method, seed)
     with progress(6, "Comparing") as step:
-        proposal, findings = propose(
-            repo, today, segment_settings(repo, k_min, k_max, method, seed), apply=apply_, progress=step
-        )
+        proposal, findings = propose(repo, catalog.personas, catalog.manifest, today, options, progress=step)
     echo_findings(findings)
     if proposal is None:
         sys.exit(1)
+    write_drafts(repo, proposal.drafts)
+    if apply_:
+        write_personas(repo, proposal.edits)
     click.echo(markdown(proposal, applied=apply_))
