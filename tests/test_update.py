@@ -5,8 +5,6 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import difflib
-import errno
-import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -16,11 +14,10 @@ from typing import Any
 
 import pytest
 
-from persona_map import atomic
 from persona_map import yaml_edit as update
 from persona_map import yaml_emit as yaml_text
 from persona_map.errors import PersonaError
-from persona_map.yaml_edit import EditError, apply_changes, diff, write_atomic
+from persona_map.yaml_edit import EditError, apply_changes, diff
 from persona_map.yaml_load import parse
 
 DATA = Path(__file__).parent / "data" / "update"
@@ -599,73 +596,6 @@ def test_aliased_values_are_refused(path: tuple[str, ...], message: str) -> None
     old = "a: &x 1\nb: *x\nm: &m {k: 1}\nn: *m\n"
     with pytest.raises(EditError, match=message):
         apply_changes(old, {path: 2}, file="a.yaml")
-
-
-def test_write_atomic_writes_exact_bytes(tmp_path: Path) -> None:
-    path = tmp_path / "p.yaml"
-    text = "\ufeffa: 1\r\nb: Zoë\r\n"
-    write_atomic(path, text)
-    assert path.read_bytes() == text.encode("utf-8")
-    assert os.listdir(tmp_path) == ["p.yaml"]
-
-
-def test_write_atomic_keeps_permissions(tmp_path: Path) -> None:
-    path = tmp_path / "p.yaml"
-    path.write_text("a: 1\n")
-    path.chmod(0o640)
-    write_atomic(path, "a: 2\n")
-    assert path.read_text() == "a: 2\n"
-    assert path.stat().st_mode & 0o7777 == 0o640
-
-
-def test_write_atomic_writes_through_symlinks(tmp_path: Path) -> None:
-    real = tmp_path / "real.yaml"
-    real.write_text("a: 1\n")
-    link = tmp_path / "link.yaml"
-    link.symlink_to(real)
-    write_atomic(link, "a: 2\n")
-    assert link.is_symlink()
-    assert real.read_text() == "a: 2\n"
-
-
-def test_write_atomic_leaves_the_original_when_the_write_fails(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    path = tmp_path / "p.yaml"
-    original = read("platform-lead-priya.yaml")
-    path.write_text(original)
-
-    def half_then_full(handle: Any, data: bytes) -> None:
-        handle.write(data[: len(data) // 2])
-        raise OSError(errno.ENOSPC, "No space left on device")
-
-    monkeypatch.setattr(atomic, "_write_bytes", half_then_full)
-    new = apply_changes(original, NUMBERS)
-    with pytest.raises(EditError, match=r"p\.yaml: cannot write file: No space left on device"):
-        write_atomic(path, new)
-    assert path.read_text() == original
-    assert os.listdir(tmp_path) == ["p.yaml"]
-
-
-def test_write_atomic_leaves_the_original_when_the_rename_fails(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    path = tmp_path / "p.yaml"
-    path.write_text("a: 1\n")
-
-    def refuse(src: Any, dst: Any) -> None:
-        raise OSError(errno.EXDEV, "Invalid cross-device link")
-
-    monkeypatch.setattr(atomic.os, "replace", refuse)
-    with pytest.raises(EditError, match="Invalid cross-device link"):
-        write_atomic(path, "a: 2\n")
-    assert path.read_text() == "a: 1\n"
-    assert os.listdir(tmp_path) == ["p.yaml"]
-
-
-def test_write_atomic_reports_a_missing_directory(tmp_path: Path) -> None:
-    with pytest.raises(EditError, match="cannot write file"):
-        write_atomic(tmp_path / "missing" / "p.yaml", "a: 1\n")
 
 
 def test_diff_has_git_style_labels() -> None:

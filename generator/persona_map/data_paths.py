@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import math
+import numbers
+from collections.abc import Mapping
+from decimal import Decimal
 from typing import Any
 
 JsonPath = tuple[str | int, ...]
@@ -70,3 +74,39 @@ def difference(a: Any, b: Any, path: JsonPath = ()) -> JsonPath | None:
         return next((p for i, (x, y) in pairs if (p := difference(x, y, (*path, i))) is not None), None)
     same_nan = isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b)
     return None if same_nan or (type(a) is type(b) and a == b) else path
+
+
+def normalize(value: Any, path: JsonPath = ()) -> Any:
+    """`value` as the JSON-shaped data the YAML loader would return for it (dates become ISO text).
+
+    Raises ValueError, naming the path, for what a persona file cannot hold.
+    """
+    if value is None or type(value) in (bool, int, float):
+        return value
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError as e:
+            raise ValueError(f"{format_path(path)}: text is not valid Unicode ({e.reason})") from e
+        return str(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, numbers.Integral):
+        return int(value)
+    if isinstance(value, numbers.Real | Decimal):
+        return _real(value)
+    if isinstance(value, Mapping):
+        if not all(isinstance(k, str) for k in value):
+            raise ValueError(f"{format_path(path)}: mapping keys must be text")
+        return {k: normalize(v, (*path, k)) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [normalize(v, (*path, i)) for i, v in enumerate(value)]
+    raise ValueError(f"{format_path(path)}: cannot write a {type(value).__name__} value")
+
+
+def _real(value: numbers.Real | Decimal) -> float:
+    """A float from any real number, without binary noise from narrower types (float32, Decimal)."""
+    try:
+        return float(str(value))
+    except ValueError:
+        return float(value)

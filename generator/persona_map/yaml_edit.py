@@ -9,21 +9,16 @@ from persona_map.yaml_emit.
 from __future__ import annotations
 
 import copy
-import datetime as dt
 import difflib
-import numbers
 from collections.abc import Mapping
 from dataclasses import dataclass
-from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from persona_map import atomic
-from persona_map.data_paths import JsonPath, difference, format_path, lookup, set_value
+from persona_map.data_paths import JsonPath, difference, format_path, lookup, normalize, set_value
 from persona_map.errors import EditError
 from persona_map.yaml_emit import BOM, Style, block_lines, block_scalar, inline, is_block, nested
 from persona_map.yaml_load import _NULL, parse
@@ -65,20 +60,12 @@ def apply_changes(text: str, changes: Mapping[JsonPath, Any], *, file: str = "<p
     bom = BOM if text.startswith(BOM) else ""
     body = text[len(bom) :]
     before = _data(body, file, "it does not load")
-    wanted = [(tuple(path), _normalize(value, file, tuple(path))) for path, value in changes.items()]
+    wanted = [(tuple(path), _json_value(value, file, tuple(path))) for path, value in changes.items()]
     current = body
     for path, value in wanted:
         current = _apply_one(current, path, value, file)
     _verify(before, current, wanted, file)
     return bom + current
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write `text` to `path` via a temporary file and rename; keep the file's permissions."""
-    try:
-        atomic.write_atomic(path, text.encode("utf-8"))
-    except OSError as e:
-        raise EditError(f"{path}: cannot write file: {e.strerror or e}; it was left unchanged") from e
 
 
 def diff(path_label: str, old: str, new: str) -> str:
@@ -303,39 +290,6 @@ def _verify(before: Any, text: str, changes: list[tuple[JsonPath, Any]], file: s
         )
 
 
-def _normalize(value: Any, file: str, path: JsonPath) -> Any:
-    """`value` as the JSON-shaped data the loader would return for it (dates become ISO text)."""
-    if value is None or type(value) in (bool, int, float):
-        return value
-    if isinstance(value, str):
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError as e:
-            raise EditError(f"{file}: {format_path(path)}: text is not valid Unicode ({e.reason})") from e
-        return str(value)
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, numbers.Integral):
-        return int(value)
-    if isinstance(value, numbers.Real | Decimal):
-        return _real(value)
-    if isinstance(value, Mapping):
-        if not all(isinstance(k, str) for k in value):
-            raise EditError(f"{file}: {format_path(path)}: mapping keys must be text")
-        return {k: _normalize(v, file, (*path, k)) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_normalize(v, file, (*path, i)) for i, v in enumerate(value)]
-    raise EditError(f"{file}: {format_path(path)}: cannot write a {type(value).__name__} value")
-
-
-def _real(value: numbers.Real | Decimal) -> float:
-    """A float from any real number, without binary noise from narrower types (float32, Decimal)."""
-    try:
-        return float(str(value))
-    except ValueError:
-        return float(value)
-
-
 # --- file helpers --------------------------------------------------------------------------------
 
 
@@ -400,3 +354,10 @@ def _lines(text: str) -> list[str]:
     """Lines split at '\\n' only, each keeping its line ending."""
     parts = text.split("\n")
     return [p + "\n" for p in parts[:-1]] + ([parts[-1]] if parts[-1] else [])
+
+
+def _json_value(value: Any, file: str, path: JsonPath) -> Any:
+    try:
+        return normalize(value, path)
+    except ValueError as e:
+        raise EditError(f"{file}: {e}") from e
