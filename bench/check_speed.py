@@ -31,7 +31,7 @@ BIN = Path(sys.executable).parent
 def _time(cmd: list[str]) -> tuple[float, int]:
     # Cold: an empty cache folder every run, so `personas check` cannot reuse earlier validation results.
     with tempfile.TemporaryDirectory() as cache:
-        env = {**os.environ, "XDG_CACHE_HOME": cache}
+        env = {**os.environ, "PERSONA_MAP_CACHE": cache}
         start = time.perf_counter()
         proc = subprocess.run(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
         return time.perf_counter() - start, proc.returncode

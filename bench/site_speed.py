@@ -101,7 +101,7 @@ def _nav_of_plugin(repo: Path) -> str:
 
 def _time(cmd: list[str], cwd: Path, cache: str | None = None, extra: dict[str, str] | None = None) -> float:
     """Seconds for one fresh process; with `cache`, template and validation caches live there."""
-    env = {**ENV, "XDG_CACHE_HOME": cache} if cache else ENV
+    env = {**ENV, "PERSONA_MAP_CACHE": cache} if cache else ENV
     env = {**env, **(extra or {})}
     start = time.perf_counter()
     proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True)

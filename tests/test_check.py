@@ -7,17 +7,15 @@ Each file in tests/data/invalid/ states what it must produce in comment lines:
 from __future__ import annotations
 
 import re
-from datetime import date
 from pathlib import Path
 
 import pytest
 
 from persona_map.check.check import check
 from persona_map.repository import Repository
+from tests.conftest import ROOT, TODAY
 
 DATA = Path(__file__).parent / "data"
-ROOT = Path(__file__).parent.parent
-TODAY = date(2026, 11, 28)
 EXPECT = re.compile(r"^# expect: (\d+): (.+?)(?: \| hint: (.+))?$")
 
 

@@ -14,8 +14,8 @@ from click.testing import CliRunner
 
 from persona_map.check import check as check_module
 from persona_map.cli import main
+from tests.conftest import ROOT
 
-ROOT = Path(__file__).parent.parent
 DATA = Path(__file__).parent / "data"
 PERSONAS = shutil.which("personas", path=str(Path(sys.executable).parent))
 
@@ -199,3 +199,19 @@ def test_python_dash_m_works_and_stays_light():
     proc = subprocess.run([sys.executable, "-c", code, str(ROOT)], capture_output=True, text=True, timeout=60)
     assert "all good" in proc.stdout
     assert "HEAVY [] EXIT 0" in proc.stdout
+
+
+def test_a_repository_without_its_own_schema_folder_uses_the_tools_schema(repo_copy: Path):
+    """In an editable install (as here) and in a built wheel alike: the schema comes with the tool."""
+    shutil.rmtree(repo_copy / "schema")
+    result = run("check", "--root", str(repo_copy), "--today", "2026-11-28")
+    assert result.exit_code == 0, result.output
+    assert "4 persona files checked: all good" in result.output
+    broken = repo_copy / "personas" / "developer-dev.yaml"
+    broken.write_text(
+        broken.read_text()
+        .replace("tier: secondary", "tier: tertiary")
+        .replace("tier: primary", "tier: tertiary")
+    )
+    result = run("check", "--root", str(repo_copy), "--today", "2026-11-28")
+    assert result.exit_code == 1 and "metadata.tier" in result.output, result.output

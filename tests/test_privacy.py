@@ -7,7 +7,6 @@ import csv
 import shutil
 import subprocess
 import sys
-from datetime import date
 from pathlib import Path
 
 import pytest
@@ -20,10 +19,9 @@ from persona_map.findings import Finding
 from persona_map.repository import Repository
 from persona_map.research.manifest import load_manifest
 from persona_map.yaml_load import load
+from tests.conftest import ROOT, TODAY
 
-ROOT = Path(__file__).parent.parent
 DATA = Path(__file__).parent / "data" / "privacy"
-TODAY = date(2026, 11, 28)
 
 PHONES = [
     "+44 20 7946 0958",

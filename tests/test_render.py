@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import html
 import json
-import shutil
-from datetime import date
 from pathlib import Path
 
 import markdown
@@ -14,10 +12,9 @@ import pytest
 from persona_map.check.catalog import build_catalog
 from persona_map.pages.render import Renderer, RenderError, md, md_paragraphs
 from persona_map.repository import Repository
+from tests.conftest import ROOT, TODAY, copy_repository
 
-ROOT = Path(__file__).parent.parent
 GOLDEN = Path(__file__).parent / "data" / "golden"
-TODAY = date(2026, 11, 28)
 EXTENSIONS = ["attr_list", "md_in_html", "tables", "admonition", "toc"]  # as in mkdocs.yml
 
 
@@ -53,10 +50,7 @@ def test_md_paragraphs_keep_paragraphs_but_escape_each():
 @pytest.fixture(scope="module")
 def pages(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     """Pages of a copy of the repository without saved segmentation results (they are machine-local)."""
-    root = tmp_path_factory.mktemp("repo")
-    for folder in ("personas", "research", "schema", "site"):
-        shutil.copytree(ROOT / folder, root / folder)
-    shutil.copy(ROOT / "pyproject.toml", root / "pyproject.toml")
+    root = copy_repository(tmp_path_factory.mktemp("repo"))
     catalog = build_catalog(Repository.open(root), TODAY)
     return {page.path: page.content for page in Renderer(catalog, directory_urls=True).pages()}
 

@@ -24,8 +24,8 @@ from persona_map.findings import Finding
 from persona_map.repository import Repository
 from persona_map.research.manifest import load_manifest
 from persona_map.research.sources import Research, load_research
+from tests.conftest import ROOT
 
-ROOT = Path(__file__).parent.parent
 CASES = Path(__file__).parent / "data" / "research"
 SURVEY = "research/survey.csv"
 PERSONAL_VALUES = ("@example.com", "Oakley Example")  # no finding may repeat personal data

@@ -13,8 +13,7 @@ from persona_map.config import Config
 from persona_map.dates import add_months, review_dates
 from persona_map.errors import ConfigError
 from persona_map.repository import Repository
-
-TODAY = date(2026, 11, 28)
+from tests.conftest import TODAY
 
 
 def _codes(root: Path, today: date = TODAY) -> list[tuple[str, str]]:

@@ -19,8 +19,8 @@ from jsonschema import Draft202012Validator, FormatChecker
 from persona_map.schema_compile import compile_schema
 from persona_map.schema_validate import _is_date
 from persona_map.yaml_load import load
+from tests.conftest import ROOT
 
-ROOT = Path(__file__).parent.parent
 DATA = Path(__file__).parent / "data"
 PERSONA_SCHEMA = ROOT / "schema" / "persona.schema.json"
 MANIFEST_SCHEMA = ROOT / "schema" / "research-manifest.schema.json"
@@ -338,9 +338,9 @@ def test_valid_repository_is_checked_without_jsonschema_invalid_file_loads_it(tm
         assert "jsonschema" in sys.modules
         """
     )
-    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path)}
+    env = {**os.environ, "PERSONA_MAP_CACHE": str(tmp_path)}
     done = subprocess.run(
         [sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
     )
     assert done.returncode == 0, done.stderr
-    assert len(list((tmp_path / "persona-map" / "valid").iterdir())) >= 2  # valid files are remembered
+    assert len(list((tmp_path / "valid").iterdir())) >= 2  # valid files are remembered

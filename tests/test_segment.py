@@ -13,7 +13,6 @@ import json
 import re
 import shutil
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -32,10 +31,9 @@ from persona_map.research.segment import run, segment
 from persona_map.research.segmentation import SegmentOptions, SegmentResult
 from persona_map.research.sources import Research, load_research
 from persona_map.research.suggest import propose
+from tests.conftest import ROOT, TODAY, copy_repository
 
-ROOT = Path(__file__).parent.parent
 DATA = Path(__file__).parent / "data" / "segment"
-TODAY = date(2026, 11, 28)
 OUTPUTS = Path("build") / "segments"
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
 
@@ -46,16 +44,6 @@ MALL_CENTROIDS = [(55.3, 49.5, 81), (86.5, 82.1, 39), (88.2, 17.1, 35), (25.7, 7
 
 
 # --- building research the way a user does -------------------------------------------------------
-
-
-def copy_repository(root: Path) -> Path:
-    """The repository's personas, research, schema and config (what conftest's repo_copy copies)."""
-    root.mkdir(parents=True)
-    for folder in ("personas", "research", "schema", "site"):
-        shutil.copytree(ROOT / folder, root / folder, ignore=shutil.ignore_patterns("*.py", "__pycache__"))
-    for name in ("pyproject.toml", "mkdocs.yml"):
-        shutil.copy(ROOT / name, root / name)
-    return root
 
 
 def research_repo(root: Path, sources: list[dict[str, Any]], files: dict[str, bytes]) -> Path:

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).parent.parent
+from tests.conftest import ROOT
+
 RUFF = Path(sys.executable).parent / "ruff"
 CODE = ["generator", "tests", "bench", "research"]
 

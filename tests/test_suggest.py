@@ -25,8 +25,8 @@ from persona_map.persona import Persona
 from persona_map.research import matching as suggest_module
 from persona_map.research.matching import MIN_MATCH, Match, PersonaReport, assign, drift, names, score
 from persona_map.yaml_load import parse
+from tests.conftest import TODAY
 
-TODAY = "2026-11-28"
 PRIYA = "personas/platform-lead-priya.yaml"
 CANDIDATES = Path("build") / "segments" / "candidates"
 
@@ -38,7 +38,7 @@ def cli(*args: str) -> Result:
     return CliRunner().invoke(main, list(args), catch_exceptions=False)
 
 
-def run_suggest(root: Path, *extra: str, today: str = TODAY) -> Result:
+def run_suggest(root: Path, *extra: str, today: str = TODAY.isoformat()) -> Result:
     result = cli("suggest", "--root", str(root), "--today", today, *extra)
     assert result.exit_code == 0, result.output
     return result
@@ -197,7 +197,7 @@ def test_apply_twice_changes_nothing_the_second_time(repo_copy: Path) -> None:
     assert persona_files(repo_copy) == applied
     assert "No persona file needs a data update." in second
     assert "### Applied" not in second
-    assert cli("check", "--root", str(repo_copy), "--today", TODAY).exit_code == 0
+    assert cli("check", "--root", str(repo_copy), "--today", TODAY.isoformat()).exit_code == 0
 
 
 # --- drift and review dates ----------------------------------------------------------------------
@@ -221,7 +221,7 @@ def test_drift_makes_the_persona_due_for_review(repo_copy: Path) -> None:
 
     run_suggest(repo_copy, "--apply")
     evidence = data_of(repo_copy / PRIYA)["spec"]["evidence"]
-    assert evidence["drift"] == {"score": score_now, "detected": TODAY, "segment": "S1"}
+    assert evidence["drift"] == {"score": score_now, "detected": TODAY.isoformat(), "segment": "S1"}
     assert evidence["segment_share"] == 0.32
     assert "drift" not in data_of(repo_copy / "personas" / "developer-dev.yaml")["spec"]["evidence"]
 
@@ -256,11 +256,11 @@ def test_a_lasting_drift_keeps_the_date_it_was_detected(repo_copy: Path) -> None
     edit(path, "    title: Head of Platform Engineering\n", "    title: Accountant\n")
     edit(path, "    industry: SaaS\n", "    industry: agriculture\n")
     run_suggest(repo_copy, "--apply")
-    assert data_of(path)["spec"]["evidence"]["drift"]["detected"] == TODAY
+    assert data_of(path)["spec"]["evidence"]["drift"]["detected"] == TODAY.isoformat()
     # The persona still says the same, so the drift is still there three weeks later (e.g. a weekly CI job).
     out = run_suggest(repo_copy, "--apply", today="2026-12-20").stdout
     assert table_row(out, "Priya, the Platform Lead")[-1] == "**review**"
-    assert data_of(path)["spec"]["evidence"]["drift"]["detected"] == TODAY
+    assert data_of(path)["spec"]["evidence"]["drift"]["detected"] == TODAY.isoformat()
     code, report = run_check(repo_copy, "2027-01-05")  # 38 days after the drift was first found
     assert code == 1
     assert [f["code"] for f in report["findings"] if f["file"] == PRIYA] == ["review.overdue"]
@@ -346,14 +346,14 @@ def test_uncovered_segment_gets_a_draft_persona(repo_copy: Path) -> None:
     text = text.replace('"@TODO/team"', '"@northwind/compliance-pm"')
     text = re.sub(r'name: "TODO: name, the ([^"]*)"', r"name: Casey, the \1", text)
     (repo_copy / "personas" / drafts[0].name).write_text(text, encoding="utf-8")
-    result = cli("check", "--root", str(repo_copy), "--today", TODAY)
+    result = cli("check", "--root", str(repo_copy), "--today", TODAY.isoformat())
     assert result.exit_code == 0, result.output
     assert "all good" in result.output
 
 
 def test_unsupported_persona_is_listed_to_retire_or_merge(repo_copy: Path) -> None:
     (repo_copy / "personas" / "pharmacist-hana.yaml").write_text(UNSUPPORTED, encoding="utf-8")
-    assert cli("check", "--root", str(repo_copy), "--today", TODAY).exit_code == 0
+    assert cli("check", "--root", str(repo_copy), "--today", TODAY.isoformat()).exit_code == 0
     out = run_suggest(repo_copy).stdout
 
     assert "### Retire or merge: Hana, the Hospital Pharmacist" in out

@@ -17,7 +17,7 @@ def folders(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Path
     """(package cache, user cache), both empty and private to the test."""
     package, user = tmp_path / "package-cache", tmp_path / "user-cache"
     monkeypatch.setattr(template_cache, "PACKAGE_DIR", package)
-    monkeypatch.setenv("XDG_CACHE_HOME", str(user))
+    monkeypatch.setenv("PERSONA_MAP_CACHE", str(user))
     return package, user
 
 
@@ -95,5 +95,5 @@ def test_an_unwritable_cache_only_costs_speed(tmp_path: Path, monkeypatch: pytes
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("")
     monkeypatch.setattr(template_cache, "PACKAGE_DIR", blocker / "package")
-    monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))
+    monkeypatch.setenv("PERSONA_MAP_CACHE", str(blocker))
     assert make_environment(None).get_template("tags.md.j2") is not None

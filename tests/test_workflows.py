@@ -23,8 +23,8 @@ from click.testing import CliRunner
 from ruamel.yaml import YAML
 
 from persona_map.cli import main
+from tests.conftest import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 GITHUB = ROOT / ".github"
 WORKFLOWS = sorted((GITHUB / "workflows").glob("*.y*ml"))
 

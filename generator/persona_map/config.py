@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import tomllib
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -54,3 +55,15 @@ class Config:
                 f"{path}: [tool.personas] due_soon_days must be >= 0 and review_interval_months >= 1"
             )
         return config
+
+
+def cache_dir(kind: str) -> Path:
+    """Where a cache of `kind` lives: $PERSONA_MAP_CACHE, else $XDG_CACHE_HOME/persona-map, else ~/.cache/persona-map.
+
+    Safe to delete at any time; the tests point PERSONA_MAP_CACHE at a folder of their own.
+    """
+    own = os.environ.get("PERSONA_MAP_CACHE")
+    base = (
+        Path(own) if own else Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "persona-map"
+    )
+    return base / kind

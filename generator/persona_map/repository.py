@@ -10,6 +10,7 @@ from persona_map.config import Config
 from persona_map.findings import Finding
 
 PACKAGED_SCHEMAS = Path(__file__).parent / "_schema"
+SOURCE_SCHEMAS = Path(__file__).parents[2] / "schema"  # generator/persona_map/ -> the checkout
 SCHEMA_COMMENT = "# yaml-language-server: $schema=../schema/persona.schema.json"
 SCHEMA_COMMENT_PATTERN = re.compile(r"^# yaml-language-server: \$schema=\S*persona\.schema\.json\s*$")
 
@@ -43,9 +44,16 @@ class Repository:
         return self.research_dir / "manifest.yaml"
 
     def schema_path(self, name: str = "persona.schema.json") -> Path:
-        """The repository's own schema; the copy packaged with the tool when the repo has none."""
+        """The repository's own schema; the copy packaged with the tool when the repo has none.
+
+        A built wheel packages the schemas in persona_map/_schema/; an editable install from a checkout
+        reads them from the checkout's own schema/ folder.
+        """
         own = self.root / "schema" / name
-        return own if own.is_file() else PACKAGED_SCHEMAS / name
+        if own.is_file():
+            return own
+        packaged = PACKAGED_SCHEMAS / name
+        return packaged if packaged.is_file() else SOURCE_SCHEMAS / name
 
     def display(self, path: Path) -> str:
         """A path as people see it in messages: relative to the repository when inside it."""

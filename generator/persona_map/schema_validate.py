@@ -5,13 +5,14 @@ from __future__ import annotations
 import difflib
 import hashlib
 import json
-import os
 import re
 from collections.abc import Callable, Iterator
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from persona_map import __version__
+from persona_map.config import cache_dir
 from persona_map.data_paths import JsonPath, format_path
 from persona_map.dates import parse_date
 from persona_map.errors import ConfigError
@@ -81,19 +82,18 @@ def _validator(schema_path: str) -> Draft202012Validator:
     return Draft202012Validator(schema, format_checker=formats)
 
 
-def _cache_dir() -> Path:
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "persona-map" / "valid"
-
-
 def validate(doc: Document, schema_path: Path) -> list[Finding]:
     """All schema errors in `doc`, as findings sorted by line.
 
     A document that was valid against the very same schema text before is not validated again: the
-    result is remembered under ~/.cache/persona-map/ by a hash of both (like Python's .pyc files).
+    result is remembered in the user's cache folder by a hash of both and of the package version (an
+    upgrade that changes how documents are checked never trusts an old "valid"), like Python's .pyc files.
     A quick yes/no check comes first; jsonschema, slow to import, runs only to explain a document it rejects.
     """
-    key = hashlib.sha256(f"{_schema_text(str(schema_path))}\0{doc.text}".encode()).hexdigest()[:32]
-    marker = _cache_dir() / key
+    key = hashlib.sha256(f"{__version__}\0{_schema_text(str(schema_path))}\0{doc.text}".encode()).hexdigest()[
+        :32
+    ]
+    marker = cache_dir("valid") / key
     if marker.exists():
         return []
     is_valid = _is_valid(str(schema_path))

@@ -10,7 +10,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.conftest import ROOT
+
 FIXTURE_PERSONAS = ROOT / "tests" / "data" / "xss"
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
 # What `mkdocs build` reads: the config, the hand-written pages, and everything the plugin checks.

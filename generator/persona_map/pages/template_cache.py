@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from pathlib import Path
 
 import jinja2
@@ -19,12 +18,13 @@ from jinja2 import BytecodeCache, Environment
 from jinja2.bccache import Bucket
 
 from persona_map.atomic import write_atomic
+from persona_map.config import cache_dir
 
 PACKAGE_DIR = Path(__file__).parent / "__jinjacache__"
 
 
 def user_dir() -> Path:
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "persona-map" / "jinja"
+    return cache_dir("jinja")
 
 
 class TemplateCache(BytecodeCache):
