@@ -160,7 +160,9 @@ def test_an_email_address_is_not_also_a_phone_number():
 def test_repository_research_and_quotes_hold_no_personal_data():
     repo = Repository.open(ROOT)
     assert _scan(repo) == []
-    for path in sorted(repo.personas_dir.glob("*.yaml")):
+    paths = sorted(repo.personas_dir.glob("*.yaml"))
+    assert len(paths) == 4
+    for path in paths:
         doc, _ = load(path, repo.display(path))
         assert doc is not None
         assert scan_quotes(doc) == []

@@ -11,7 +11,6 @@ import codecs
 import json
 import random
 import shutil
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -507,9 +506,7 @@ def test_a_10_mb_cell_loads(repo_copy: Path, bad_row: bool):
         + f'S04,d@example.com,Engineer,1-10,{7 if bad_row else 3},4,2026-08-04,"{big}"\nS05,e@example.com,Engineer,1-10,3,4,2026-08-05,\n'
     )
     (research / "survey.csv").write_text(text)
-    started = time.perf_counter()
     loaded, findings = load(repo_copy)
-    assert time.perf_counter() - started < 10
     if bad_row:
         assert_exactly(findings, [Expect("research.likert", 5, 5, "sat_speed", "'7'")])
     else:

@@ -35,7 +35,9 @@ def test_strict_build_makes_every_page(repo_copy: Path):
         "review-policy/index.html",
     ]:
         assert (out / page).is_file(), page
-    for persona in (repo_copy / "personas").glob("*.yaml"):
+    personas = sorted((repo_copy / "personas").glob("*.yaml"))
+    assert len(personas) == 4
+    for persona in personas:
         page = (out / "personas" / persona.stem / "index.html").read_text()
         assert f'/edit/main/personas/{persona.stem}.yaml"' in page, "edit link points at the YAML file"
         assert (out / "personas" / persona.stem / "empathy-map" / "index.html").is_file()
@@ -48,7 +50,9 @@ def test_strict_build_makes_every_page(repo_copy: Path):
 def test_the_site_requests_nothing_from_other_hosts(repo_copy: Path):
     assert build(repo_copy).returncode == 0
     external = re.compile(r"""(?:src|href)=["'](?:https?:)?//(?!github\.com/acme/persona-map)[^"']+""")
-    for page in (repo_copy / "build" / "site").rglob("*.html"):
+    pages = sorted((repo_copy / "build" / "site").rglob("*.html"))
+    assert len(pages) >= 12, "the build wrote the site's pages"
+    for page in pages:
         for match in external.finditer(page.read_text()):
             # <a href> to the repository is a link, not a request; anything else loaded from outside is not allowed
             assert match.group(0).startswith("href="), f"{page}: {match.group(0)}"

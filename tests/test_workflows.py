@@ -349,9 +349,12 @@ def test_review_uses_the_label():
     text = REVIEW.read_text(encoding="utf-8")
     script = review_script()
     assert "persona-review" in text
-    for tokens in commands(script):
-        if tokens[:3] == ["gh", "issue", "create"] or tokens[:3] == ["gh", "issue", "list"]:
-            assert "--label" in tokens, f"`{' '.join(tokens)}` must filter/tag by the label"
+    issue_commands = [
+        t for t in commands(script) if t[:3] in (["gh", "issue", "create"], ["gh", "issue", "list"])
+    ]
+    assert issue_commands, "the review script neither lists nor creates issues"
+    for tokens in issue_commands:
+        assert "--label" in tokens, f"`{' '.join(tokens)}` must filter/tag by the label"
 
 
 def test_review_never_duplicates_an_open_issue():
