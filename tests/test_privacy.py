@@ -13,9 +13,10 @@ import pytest
 from click.testing import CliRunner
 
 from persona_map.check.check import check
-from persona_map.check.privacy import MAX_PER_COLUMN, find_emails, find_phones, scan_quotes, scan_research
+from persona_map.check.privacy import MAX_PER_COLUMN, scan_persona, scan_research
 from persona_map.cli import main
 from persona_map.findings import Finding
+from persona_map.personal_data import find_emails, find_phones
 from persona_map.repository import Repository
 from persona_map.research.manifest import load_manifest
 from persona_map.yaml_load import load
@@ -40,6 +41,15 @@ PHONES = [
     "030/1234567",
     "+49-30-12-34-5678",
     "+44\u00a020\u00a07946\u00a00958",
+    # international numbers in their countries' own layouts (judged by libphonenumber)
+    "+33 6 12 34 56 78",
+    "+61 2 9876 5432",
+    "+353 1 234 5678",
+    "+31 6 12345678",
+    "+46 8 123 456 78",
+    "+33\u202f6\u202f12\u202f34\u202f56\u202f78",  # narrow no-break spaces (French typography)
+    "+41\u200944\u2009668\u200918\u200900",  # thin spaces
+    "0033 6 12 34 56 78",
 ]
 EMAILS = [
     "jane.doe@example.com",
@@ -57,6 +67,11 @@ POSITIVES = [
     ("call 555-123-4567 2 times", "phone", "555-123-4567"),
     ("Write to <jane.doe@example.com>.", "email", "jane.doe@example.com"),
     ("mailto:ops@northwind.example", "email", "ops@northwind.example"),
+    ("write to jane.doe [at] example.com", "email", "jane.doe@example.com"),
+    ("jane (at) example (dot) com", "email", "jane@example.com"),
+    ("jane.doe%40example.com", "email", "jane.doe@example.com"),
+    ("jane\uff20example.com", "email", "jane@example.com"),
+    ("Ruf an: +33 6 12 34 56 78, danke", "phone", "+33 6 12 34 56 78"),
 ]
 NEGATIVES = [
     "2026-09-30",
@@ -95,6 +110,13 @@ NEGATIVES = [
     "user@localhost",
     "pkg@1.2.3",
     "meet @ example.com",
+    "+12 345 678",  # too short for any country
+    "release 2.14.1 on 2026-10-14",
+    "priced at €1 299,00 per seat",
+    "order 2026-000123-45",
+    "ticket INC0012345678",
+    "v1.22.333.4444",
+    "we meet at (the) office at 10",
 ]
 
 
@@ -165,7 +187,7 @@ def test_repository_research_and_quotes_hold_no_personal_data():
     for path in paths:
         doc, _ = load(path, repo.display(path))
         assert doc is not None
-        assert scan_quotes(doc) == []
+        assert scan_persona(doc) == []
     assert not [f for f in check(repo, (), TODAY).findings if f.code.startswith("privacy.")]
 
 
@@ -340,14 +362,14 @@ def test_quotes_with_a_phone_number_or_an_email_address(tmp_path: Path):
     lines = path.read_text(encoding="utf-8").splitlines()
     phone_line = next(i for i, line in enumerate(lines, 1) if "7946" in line)
     email_line = next(i for i, line in enumerate(lines, 1) if "pat@" in line)
-    got = [(f.line, f.path, f.code) for f in scan_quotes(doc)]
+    got = [(f.line, f.path, f.code) for f in scan_persona(doc)]
     assert got == [
         (phone_line - 1, "spec.quotes[1].text", "privacy.quote-phone"),  # the block scalar starts at '>-'
         (email_line, "spec.quotes[2].respondent", "privacy.quote-email"),
     ]
-    messages = " ".join(f.message for f in scan_quotes(doc))
+    messages = " ".join(f.message for f in scan_persona(doc))
     assert "7946" not in messages and "pat@" not in messages
-    assert "quotes must never identify a participant: remove the phone number" in scan_quotes(doc)[0].hint
+    assert "quotes must never identify a participant: remove the phone number" in scan_persona(doc)[0].hint
 
 
 def test_cli_fails_on_a_phone_number_in_a_persona_quote(repo_copy: Path):
@@ -378,3 +400,70 @@ def test_the_guard_does_not_import_pandas():
     )
     proc = subprocess.run([sys.executable, "-c", code, str(ROOT)], capture_output=True, text=True, timeout=60)
     assert proc.stdout.strip() == "[]", proc.stderr
+
+
+# --- every place that is published -----------------------------------------------------------------
+
+
+def _check_codes(root: Path) -> list[tuple[str, str, str]]:
+    result = check(Repository.open(root), (), TODAY)
+    return sorted(
+        (f.file, f.path, f.code)
+        for f in result.findings
+        if f.code.startswith(("privacy.", "research.personal"))
+    )
+
+
+def test_quote_candidates_and_every_persona_text_are_scanned(repo_copy: Path):
+    path = repo_copy / "personas" / "platform-lead-priya.yaml"
+    text = path.read_text(encoding="utf-8")
+    candidate = '      - text: "When I pitch a platform investment'
+    summary = "  summary: Head of Platform Engineering who needs"
+    assert candidate in text and summary in text
+    text = text.replace(
+        candidate, '      - text: "Mail me at pat [at] example.com. When I pitch a platform investment', 1
+    )
+    text = text.replace(summary, "  summary: Head of Platform (desk +33 6 12 34 56 78) who needs", 1)
+    path.write_text(text, encoding="utf-8")
+    got = _check_codes(repo_copy)
+    priya = "personas/platform-lead-priya.yaml"
+    assert (priya, "spec.evidence.quote_candidates[0].text", "privacy.quote-email") in got, got
+    assert (priya, "spec.summary", "privacy.persona-phone") in got, got
+
+
+def test_manifest_titles_descriptions_and_column_names_are_scanned(repo_copy: Path):
+    manifest = repo_copy / "research" / "manifest.yaml"
+    text = manifest.read_text(encoding="utf-8")
+    text = text.replace(
+        "title: Northwind Pipelines customer and prospect survey 2026 (example data)",
+        "title: Survey run by ana@example.com",
+        1,
+    )
+    text = text.replace("description: Employee count band.", "description: Ask Bo on +44 20 7946 0958.", 1)
+    manifest.write_text(text, encoding="utf-8")
+    got = _check_codes(repo_copy)
+    assert ("research/manifest.yaml", "sources[0].title", "privacy.manifest-email") in got
+    assert (
+        "research/manifest.yaml",
+        "sources[0].columns.company_size.description",
+        "privacy.manifest-phone",
+    ) in got
+
+
+def test_a_column_name_holding_an_email_address_is_a_finding(tmp_path: Path):
+    content = "id,ana@example.com\nR1,yes\n"
+    repo = _repo(
+        tmp_path, _source("s.csv", "      id: key\n      ana@example.com: categorical\n"), {"s.csv": content}
+    )
+    assert [(f.line, f.column, f.code) for f in _scan(repo)] == [(1, 2, "privacy.email")]
+
+
+def test_a_personal_join_key_is_a_finding(repo_copy: Path):
+    manifest = repo_copy / "research" / "manifest.yaml"
+    text = manifest.read_text(encoding="utf-8")
+    assert "      respondent_id: key\n" in text
+    manifest.write_text(
+        text.replace("      respondent_id: key\n", "      respondent_id: personal\n", 1), encoding="utf-8"
+    )
+    got = _check_codes(repo_copy)
+    assert ("research/manifest.yaml", "sources[0].key", "research.personal-key") in got

@@ -7,7 +7,7 @@ from datetime import date
 from pathlib import Path
 
 from persona_map.check.persona_rules import Context, file_rules, repository_rules
-from persona_map.check.privacy import scan_quotes, scan_research
+from persona_map.check.privacy import scan_manifest, scan_persona, scan_research
 from persona_map.findings import CheckResult, Finding
 from persona_map.repository import Repository
 from persona_map.research.manifest import load_manifest
@@ -66,10 +66,12 @@ def check(
         result.extend(file_rules(doc, path, ctx))
         result.extend(persona_findings(doc))
         docs.append(doc)
-    if manifest.loaded and scan_research_files:
-        result.extend(scan_research(repo, manifest))
+    if manifest.loaded:
+        result.extend(scan_manifest(manifest))
+        if scan_research_files:
+            result.extend(scan_research(repo, manifest))
     for doc in docs:
-        result.extend(scan_quotes(doc))
+        result.extend(scan_persona(doc))
     result.documents = docs
     result.manifest = manifest
     result.extend(across_findings(docs))

@@ -8,150 +8,26 @@ Findings show masked values only, since they end up in CI logs.
 from __future__ import annotations
 
 import csv
-import re
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from persona_map.csv_files import CsvFormat, detect, records
+from persona_map.data_paths import JsonPath
 from persona_map.findings import Finding
+from persona_map.personal_data import A_NOUN, NOUN, found, suspect
 from persona_map.repository import Repository
 from persona_map.research.manifest import Manifest, Source
 from persona_map.yaml_load import Document
 
-MAX_PER_COLUMN = 3  # findings per (file, column, kind) before one summary finding
-
-EMAIL, PHONE = "email", "phone"
-_NOUN = {EMAIL: "e-mail address", PHONE: "phone number"}
-_A = {EMAIL: "an e-mail address", PHONE: "a phone number"}
-
-# local@domain.tld, also inside longer text; not icon@2x.png, not git@host:path.
-_EMAIL_PATTERN = (
-    r"(?<![\w.%+-])[\w%+-]+(?:\.[\w%+-]+)*"
-    r"@(?!\d+x\.)(?:[^\W_](?:[\w-]{0,61}[^\W_])?\.)+(?:[^\W\d_]{2,63}|xn--[\w-]{1,59})"
-    r"(?![\w-]|:\w)"
-)
-# 9-15 digits, apart or joined by up to 3 of space / - . ( ) and no-break space; validated by _phone().
-_PHONE_PATTERN = (
-    r"(?<![\w+.,/-])(?<!\d[ \u00a0\-./])(?:\+|\()?\d(?:[ \u00a0\-./()]{0,3}\d){8,14}"
-    r"(?![\w%:]|[ \u00a0\-./]?\d)"
-)
-_EMAIL = re.compile(_EMAIL_PATTERN)
-_PHONE = re.compile(_PHONE_PATTERN)
-_DIGITS = re.compile(r"\d+")
-_DATE = re.compile(
-    r"(?<!\d)(?:(?:19|20)\d\d([-./])(?:0?[1-9]|1[0-2])\1(?:0?[1-9]|[12]\d|3[01])"
-    r"|(?:0?[1-9]|[12]\d|3[01])([-./])(?:0?[1-9]|[12]\d|3[01])\2(?:19|20)\d\d)(?!\d)"
-)
-_YEAR = re.compile(r"(?:19|20)\d\d")
 _JOIN = "\x00"  # matches no pattern character, so no match spans two cells
+MAX_PER_COLUMN = 3  # findings per (file, column, kind) before one summary finding
 
 RESEARCH_HINT = (
     "declare the column as personal in research/manifest.yaml (it is then never copied into personas, "
     "reports or the website), or remove the personal data"
 )
-
-
-def find_emails(text: str) -> list[str]:
-    """Every e-mail address in `text`."""
-    return _EMAIL.findall(text) if "@" in text else []
-
-
-def find_phones(text: str) -> list[str]:
-    """Every phone number in `text`; dates, times, versions, amounts and bare integers are not."""
-    if "@" in text:
-        text = _EMAIL.sub(" ", text)
-    found = []
-    for match in _PHONE.finditer(text):
-        phone = _phone(match.group())
-        if phone:
-            found.append(phone)
-    return found
-
-
-def _phone(candidate: str) -> str:
-    """The candidate, or its longest valid prefix of digit groups, when it reads as a phone number."""
-    groups = list(_DIGITS.finditer(candidate))
-    while groups and sum(len(g.group()) for g in groups) >= 9:
-        text = candidate[: groups[-1].end()]
-        if _valid_phone(text, [g.group() for g in groups]):
-            return text
-        groups.pop()
-    return ""
-
-
-def _valid_phone(text: str, groups: list[str]) -> bool:
-    """True when `text`, made of the digit `groups`, is laid out like a phone number."""
-    digits = sum(len(g) for g in groups)
-    plus = text.startswith("+")
-    if not 9 <= digits <= 15 or (len(groups) == 1 and not plus):
-        return False  # a bare integer is a count or an id, unless it is +4930123456
-    opening, closing = text.find("("), text.find(")")
-    if text.count("(") != text.count(")") or text.count("(") > 1 or closing < opening:
-        return False
-    if opening >= 0 and not text[opening + 1 : closing].isdigit():
-        return False
-    between = [sep.replace("(", "").replace(")", "") for sep in _DIGITS.split(text)[1:-1]]
-    if any(len(sep) > 1 for sep in between):
-        return False  # at most one separator between two groups
-    kinds = set(between) - {""}
-    if "." in kinds and (len(kinds) > 1 or opening >= 0):
-        return False  # 12 500.00: an amount
-    if _DATE.search(text):
-        return False
-    inside = text[opening + 1 : closing] if opening >= 0 else None
-    if any(len(g) < 2 and g != inside for g in groups[1:]):
-        return False  # 10.0.19041.1234, 978-3-16-148410-0: versions and ISBNs
-    if kinds == {"."} and len(groups) == 4 and all(len(g) <= 3 for g in groups):
-        return False  # an IP address
-    if plus or opening >= 0:
-        return True
-    if all(_YEAR.fullmatch(g) for g in groups):
-        return False  # 2019-2020-2021
-    if len(groups) == 2:  # national: 030 1234567, 07700 900123; not 10001-50000 or 0.123456789
-        return groups[0].startswith("0") and 2 <= len(groups[0]) <= 5 and kinds != {"."}
-    thousands = (
-        not groups[0].startswith("0")
-        and len(groups[0]) <= 3
-        and all(len(g) == 3 for g in groups[1:])
-        and len(kinds) == 1
-        and kinds <= {" ", "\u00a0", "."}
-    )
-    return not thousands  # 1 234 567 890 is an amount
-
-
-def mask_email(address: str) -> str:
-    """j***@example.com: enough to find the cell, not enough to identify anyone."""
-    local, _, domain = address.partition("@")
-    return f"{local[:1]}***@{domain}"
-
-
-def mask_phone(number: str) -> str:
-    """+** ** **** **58: the format and the last two digits only."""
-    count = sum(ch.isdigit() for ch in number)
-    out, seen = [], 0
-    for ch in number:
-        if ch.isdigit():
-            seen += 1
-            out.append(ch if seen > count - 2 else "*")
-        else:
-            out.append(ch)
-    return "".join(out)
-
-
-def _suspect(text: str) -> bool:
-    """Cheap pre-filter: could `text` hold an e-mail address or a phone number? ('@' is a C-speed test.)"""
-    return ("@" in text and _EMAIL.search(text) is not None) or _PHONE.search(text) is not None
-
-
-def _found(text: str) -> Iterator[tuple[str, str]]:
-    """(kind, masked value) of the first e-mail address and the first phone number in `text`."""
-    emails = find_emails(text)
-    if emails:
-        yield EMAIL, mask_email(emails[0])
-    phones = find_phones(text)
-    if phones:
-        yield PHONE, mask_phone(phones[0])
 
 
 def scan_research(repo: Repository, manifest: Manifest) -> list[Finding]:
@@ -208,23 +84,28 @@ def _scan_source(repo: Repository, source: Source) -> list[Finding]:
         if row == 1:
             names = [name.strip() for name in record]
             personal = [i for i, name in enumerate(names) if name in personal_names]
+            findings += [
+                Finding(shown, line, index + 1, "", f"{NOUN[kind]} ({masked}) in a column name",
+                        "rename the column (in the file and the manifest): column names are published", f"privacy.{kind}")
+                for index, name in enumerate(names) for kind, masked in found(name)
+            ]  # fmt: skip
             continue
         for i in personal:
             if i < len(record):
                 record[i] = ""
-        if not _suspect(_JOIN.join(record)):
+        if not suspect(_JOIN.join(record)):
             continue
         for index, cell in enumerate(record):
-            if not cell or not _suspect(cell):
+            if not cell or not suspect(cell):
                 continue
-            for kind, masked in _found(cell):
+            for kind, masked in found(cell):
                 key = (index, kind)
                 counts[key] = counts.get(key, 0) + 1
                 if counts[key] > MAX_PER_COLUMN:
                     first_omitted.setdefault(key, line)
                     continue
                 message = (
-                    f"{_NOUN[kind]} ({masked}) in column '{name_of(index)}' (row {row}), "
+                    f"{NOUN[kind]} ({masked}) in column '{name_of(index)}' (row {row}), "
                     "which is not declared as personal data"
                 )
                 findings.append(finding(line, index, kind, message))
@@ -235,33 +116,79 @@ def _scan_source(repo: Repository, source: Source) -> list[Finding]:
                 line,
                 index,
                 kind,
-                f"... and {more} more row{'s' if more != 1 else ''} with {_A[kind]} in this column",
+                f"... and {more} more row{'s' if more != 1 else ''} with {A_NOUN[kind]} in this column",
             )
         )
     return findings
 
 
-def scan_quotes(doc: Document) -> list[Finding]:
-    """E-mail addresses and phone numbers in a persona's quotes and their respondent ids."""
+def scan_persona(doc: Document) -> list[Finding]:
+    """E-mail addresses and phone numbers anywhere in a persona: quotes, quote candidates, every other text."""
     findings: list[Finding] = []
-    spec = doc.data.get("spec") if isinstance(doc.data, dict) else None
-    quotes = spec.get("quotes") if isinstance(spec, dict) else None
-    for index, quote in enumerate(quotes if isinstance(quotes, list) else []):
-        if not isinstance(quote, dict):
+    for path, value in _strings(doc.data, ()):
+        for kind, masked in found(value):
+            findings.append(_persona_finding(doc, path, kind, masked))
+    return findings
+
+
+def _persona_finding(doc: Document, path: JsonPath, kind: str, masked: str) -> Finding:
+    if "quotes" in path or "quote_candidates" in path:
+        where = "a quote's respondent" if path[-1] == "respondent" else "a quote"
+        return doc.finding(
+            path,
+            f"{NOUN[kind]} ({masked}) in {where}",
+            f"quotes must never identify a participant: remove the {NOUN[kind]}",
+            f"privacy.quote-{kind}",
+        )
+    return doc.finding(
+        path,
+        f"{NOUN[kind]} ({masked}) in a persona",
+        f"a persona is published to everyone: remove the {NOUN[kind]} (personas stand for segments, not people)",
+        f"privacy.persona-{kind}",
+    )
+
+
+def scan_manifest(manifest: Manifest) -> list[Finding]:
+    """E-mail addresses and phone numbers in what the manifest publishes: titles, column names, descriptions."""
+    doc = manifest.document
+    if doc is None or not isinstance(doc.data, dict):
+        return []
+    findings = []
+    for path, value in _strings(doc.data.get("sources"), ("sources",)):
+        if path[-1] not in ("title", "description") and path[-2:-1] != ("columns",):
             continue
-        for field in ("text", "respondent"):
-            value = quote.get(field)
-            if not isinstance(value, str):
-                continue
-            path = ("spec", "quotes", index, field)
-            where = "a quote" if field == "text" else "a quote's respondent"
-            for kind, masked in _found(value):
+        for kind, masked in found(value):
+            findings.append(
+                doc.finding(
+                    path,
+                    f"{NOUN[kind]} ({masked}) in the research manifest, which the Research page shows",
+                    f"remove the {NOUN[kind]} from the manifest",
+                    f"privacy.manifest-{kind}",
+                )
+            )
+    for index, entry in enumerate(doc.data.get("sources") or []):
+        columns = entry.get("columns") if isinstance(entry, dict) else None
+        for name in columns if isinstance(columns, dict) else {}:
+            for kind, masked in found(str(name)):
                 findings.append(
                     doc.finding(
-                        path,
-                        f"{_NOUN[kind]} ({masked}) in {where}",
-                        f"quotes must never identify a participant: remove the {_NOUN[kind]}",
-                        f"privacy.quote-{kind}",
+                        ("sources", index, "columns", name),
+                        f"{NOUN[kind]} ({masked}) in a column name, which the Research page shows",
+                        "rename the column in the file and the manifest",
+                        f"privacy.manifest-{kind}",
+                        key=True,
                     )
                 )
     return findings
+
+
+def _strings(data: Any, path: JsonPath) -> Iterator[tuple[JsonPath, str]]:
+    """(path, text) of every string value in JSON-shaped data."""
+    if isinstance(data, str):
+        yield path, data
+    elif isinstance(data, dict):
+        for key, value in data.items():
+            yield from _strings(value, (*path, key))
+    elif isinstance(data, list):
+        for index, value in enumerate(data):
+            yield from _strings(value, (*path, index))

@@ -8,7 +8,7 @@ from typing import Any
 from persona_map.findings import Finding
 from persona_map.repository import Repository
 from persona_map.schema_validate import validate
-from persona_map.yaml_load import load
+from persona_map.yaml_load import Document, load
 
 NUMERIC_ROLES = ("numeric", "likert")
 ROLES = (
@@ -115,6 +115,7 @@ class Manifest:
     sources: dict[str, Source] = field(default_factory=dict)
     loaded: bool = False
     file: str = "research/manifest.yaml"
+    document: Document | None = field(default=None, repr=False)  # where each declaration sits in the file
 
 
 def load_manifest(repo: Repository) -> tuple[Manifest, list[Finding]]:
@@ -162,6 +163,7 @@ def load_manifest(repo: Repository) -> tuple[Manifest, list[Finding]]:
         ]
     findings = validate(doc, repo.schema_path("research-manifest.schema.json"))
     manifest.loaded = True
+    manifest.document = doc
     entries = doc.data.get("sources")
     for index, entry in enumerate(entries if isinstance(entries, list) else []):
         if not isinstance(entry, dict) or not isinstance(entry.get("id"), str):
@@ -198,5 +200,17 @@ def load_manifest(repo: Repository) -> tuple[Manifest, list[Finding]]:
                         "research.missing-file",
                     )
                 )
-        manifest.sources[source_id] = Source.from_entry(entry, exists)
+        source = Source.from_entry(entry, exists)
+        if source.key and source.columns.get(source.key, Column(source.key, "")).role == "personal":
+            findings.append(
+                doc.finding(
+                    ("sources", index, "key"),
+                    f"the join key '{source.key}' of {source_id} is declared personal, so it is never read "
+                    "and this source would join nothing",
+                    f"join on a pseudonymous id (declare '{source.key}' as `key`, with ids that identify no one), "
+                    "or export the source with such an id column",
+                    "research.personal-key",
+                )
+            )
+        manifest.sources[source_id] = source
     return manifest, findings

@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from persona_map.personal_data import found
 from persona_map.research.encoders import as_categorical, choice_indicators, choice_names
 from persona_map.research.features import FeatureTable
 from persona_map.research.segmentation import Segment
@@ -147,7 +148,7 @@ def _quotes(research: Research, members: set[str], limit: int = 5) -> list[dict[
         rows = frame[frame[spec.key].astype("string").isin(members)]
         for _, row in rows.iterrows():
             text = row[text_columns[0]]
-            if pd.notna(text) and str(text).strip():
+            if pd.notna(text) and str(text).strip() and not any(found(str(text))):  # never a phone or e-mail
                 out.append({"text": str(text).strip(), "source": sid, "respondent": str(row[spec.key])})
             if len(out) >= limit:
                 return out
