@@ -613,3 +613,128 @@ def test_too_few_respondents_is_a_clear_error(repo_copy: Path) -> None:
     assert result.exit_code == 1
     assert "error: 2 respondents in the research: segmenting needs at least 3" in result.output
     assert "internal error" not in result.output
+
+
+# --- writes keep everything ----------------------------------------------------------------------
+
+
+def make_second_drift(root: Path) -> str:
+    """Marco's persona drifts too, so that --apply edits two files."""
+    marco = "personas/eng-manager-marco.yaml"
+    text = (root / marco).read_text(encoding="utf-8")
+    share = re.search(r"    segment_share: [0-9.]+\n", text).group(0)
+    edit(root / marco, share, "    segment_share: 0.9\n")
+    return marco
+
+
+def test_apply_keeps_crlf_line_endings(repo_copy: Path) -> None:
+    make_drift(repo_copy)
+    path = repo_copy / PRIYA
+    path.write_bytes(path.read_bytes().replace(b"\r\n", b"\n").replace(b"\n", b"\r\n"))
+    run_suggest(repo_copy, "--apply")
+    after = path.read_bytes()
+    assert b"sample_size" in after and after.count(b"\r\n") == after.count(b"\n"), "a line lost its CR"
+    assert data_of(path)["spec"]["evidence"]["drift"]["detected"] == TODAY.isoformat()
+
+
+def test_apply_is_all_or_nothing_across_files(repo_copy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    make_drift(repo_copy)
+    marco = make_second_drift(repo_copy)
+    before = persona_files(repo_copy)
+    replace, calls = os.replace, []
+
+    def second_fails(src: Any, dst: Any) -> None:
+        calls.append(dst) if Path(dst).parent.name == "personas" else None
+        if len(calls) == 2 and Path(dst).parent.name == "personas":
+            raise OSError(28, "No space left on device")
+        replace(src, dst)
+
+    monkeypatch.setattr(atomic.os, "replace", second_fails)
+    result = CliRunner().invoke(
+        main, ["suggest", "--root", str(repo_copy), "--today", TODAY.isoformat(), "--apply"]
+    )
+    assert result.exit_code == 1
+    assert "No space left on device" in result.output and "restored" in result.output
+    assert "```diff" in result.output and marco in result.output, "the diff is still shown"
+    assert persona_files(repo_copy) == before, "a file was left half-applied"
+    assert not list((repo_copy / "personas").glob(".*.tmp"))
+
+
+def test_apply_refuses_a_read_only_persona_file(repo_copy: Path) -> None:
+    make_drift(repo_copy)
+    make_second_drift(repo_copy)
+    before = persona_files(repo_copy)
+    (repo_copy / PRIYA).chmod(0o444)
+    result = CliRunner().invoke(
+        main, ["suggest", "--root", str(repo_copy), "--today", TODAY.isoformat(), "--apply"]
+    )
+    assert result.exit_code == 1
+    assert "read-only" in result.output and "platform-lead-priya.yaml" in result.output
+    assert persona_files(repo_copy) == before
+    assert (repo_copy / PRIYA).stat().st_mode & 0o777 == 0o444
+
+
+def test_values_the_schema_refuses_are_left_out_with_a_note(repo_copy: Path) -> None:
+    from persona_map.research.suggest import _fitting_edit
+
+    path = repo_copy / PRIYA
+    old = path.read_text(encoding="utf-8")
+    candidates = ("spec", "evidence", "quote_candidates")
+    wanted = {
+        ("spec", "evidence", "sample_size"): 180,
+        candidates: [
+            {"text": "word " * 340, "source": "interviews-2026", "respondent": "S0101"},  # 1,700 characters
+            {"text": "A fine quote.", "source": "interviews-2026", "respondent": "S0587 #hidden"},
+            {"text": "Keep this one.", "source": "interviews-2026", "respondent": "S0102"},
+        ],
+    }
+    new, notes = _fitting_edit(old, wanted, PRIYA, repo_copy / "schema" / "persona.schema.json")
+    data = data_of_text(new)
+    kept = data["spec"]["evidence"]["quote_candidates"]
+    assert [q["respondent"] for q in kept if q["text"] in ("A fine quote.", "Keep this one.")] == ["S0102"]
+    assert all(len(q["text"]) < 1700 for q in kept)
+    assert data["spec"]["evidence"]["sample_size"] == 180
+    assert len(notes) == 2 and all(
+        n.startswith(f"{PRIYA}: left out a quote candidate from ") for n in notes
+    ), notes
+    assert "S0587 #hidden" not in new
+
+
+def test_drafts_are_emitted_by_the_yaml_library_and_carry_nothing_smuggled() -> None:
+    from datetime import date
+
+    from persona_map.research.drafts import draft_yaml
+    from persona_map.research.manifest import Manifest, Source
+
+    manifest = Manifest(
+        {"interviews-2026": Source("interviews-2026", "interviews", "i.csv", "2026-09-30", True)}, True
+    )
+    segment = {
+        "id": "S4",
+        "size": 87,
+        "share": 0.145,
+        "modes": {"job_title": "Compliance Lead\nrespondent: forged", "seniority": "not-a-band"},
+        "categories": [
+            {"column": "top_goal", "value": "audit trails", "share": 0.62, "overall": 0.2, "lift": 3.1}
+        ],
+        "quotes": [
+            {
+                "text": "Fine.\n  - text: fabricated",
+                "source": "interviews-2026",
+                "respondent": "S0001\n  - text: forged",
+            },
+            {"text": "We log everything.", "source": "interviews-2026", "respondent": "S0587 #hidden"},
+            {"text": "Call me on +44 20 7946 0958.", "source": "interviews-2026", "respondent": "S0589"},
+            {"text": "Audits eat our quarter.", "source": "interviews-2026", "respondent": "S0588"},
+        ],
+    }
+    text = draft_yaml("candidate-s4", segment, manifest, date(2026, 11, 28), "2026-09-30")
+    data = data_of_text(text)
+    assert data["spec"]["quotes"] == [
+        {"text": "Audits eat our quarter.", "source": "interviews-2026", "respondent": "S0588"}
+    ]
+    assert data["spec"]["role"]["title"] == "Compliance Lead\nrespondent: forged"  # a value, not a key
+    assert data["spec"]["role"]["seniority"] == "TODO: seniority", "no seniority is invented"
+    assert data["spec"]["goals"] == ["audit trails"]
+    assert "62% here vs 20% overall" in text, "data-derived fields carry their figure"
+    assert "fabricated" not in text and "#hidden" not in text and "7946" not in text

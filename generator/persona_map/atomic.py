@@ -8,6 +8,7 @@ killed (SIGKILL gives no chance to clean up) is recognised and removed by the ne
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import re
 import secrets
@@ -102,3 +103,66 @@ def _copy_mode(target: Path, tmp: Path) -> None:
 def _write_bytes(handle: BinaryIO, data: bytes) -> None:
     """Write all of `data` to an open binary file (a seam for failure tests)."""
     handle.write(data)
+
+
+def write_all(files: dict[Path, bytes]) -> None:
+    """Write several files all or nothing: every new content is on disk before the first rename.
+
+    Read-only targets are refused before anything is written. If a rename fails, the files already
+    replaced get their old content back; raises OSError naming what happened (and any file that could not
+    be restored, which is then the only one changed).
+    """
+    targets = {(path.resolve() if path.is_symlink() else path): data for path, data in files.items()}
+    refused = [str(p) for p in targets if p.exists() and _read_only(p)]
+    if refused:
+        raise PermissionError(errno.EACCES, f"read-only, not replaced: {', '.join(refused)}")
+    old = {p: p.read_bytes() for p in targets if p.exists()}
+    staged: list[tuple[Path, Path]] = []
+    try:
+        for target, data in targets.items():
+            remove_stale_temporaries(target)
+            tmp, fd = _temp_file(target)
+            staged.append((tmp, target))
+            with os.fdopen(fd, "wb") as handle:
+                _write_bytes(handle, data)
+                handle.flush()
+                os.fsync(handle.fileno())
+            _copy_mode(target, tmp)
+    except BaseException:
+        for tmp, _ in staged:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+        raise
+    done: list[Path] = []
+    for index, (tmp, target) in enumerate(staged):
+        try:
+            os.replace(tmp, target)
+            done.append(target)
+        except OSError as e:
+            for rest, _ in staged[index:]:
+                with contextlib.suppress(OSError):
+                    rest.unlink()
+            unrestored = _restore(done, old)
+            detail = f"; could not restore {', '.join(map(str, unrestored))}" if unrestored else ""
+            raise OSError(
+                e.errno, f"{target}: {e.strerror or e}; restored the files already written{detail}"
+            ) from e
+
+
+def _read_only(path: Path) -> bool:
+    """No write permission for us, or none at all (root may write anything: a read-only mode still means "keep")."""
+    return not os.access(path, os.W_OK) or not path.stat().st_mode & 0o222
+
+
+def _restore(done: list[Path], old: dict[Path, bytes]) -> list[Path]:
+    """Put back the old content of `done` files (removing ones that did not exist); returns those that failed."""
+    failed = []
+    for path in done:
+        try:
+            if path in old:
+                write_atomic(path, old[path])
+            else:
+                path.unlink()
+        except OSError:
+            failed.append(path)
+    return failed

@@ -62,19 +62,20 @@ def check(
                 ]
             )
             continue
-        result.extend(validate(doc, schema))
-        result.extend(file_rules(doc, path, ctx))
-        result.extend(persona_findings(doc))
+        result.extend(check_document(doc, path, schema, ctx))
         docs.append(doc)
     if manifest.loaded:
         result.extend(scan_manifest(manifest))
         if scan_research_files:
             result.extend(scan_research(repo, manifest))
-    for doc in docs:
-        result.extend(scan_persona(doc))
     result.documents = docs
     result.manifest = manifest
     result.extend(across_findings(docs))
     if whole_repository:
         result.extend(repository_rules(docs, ctx, repo.display(repo.personas_dir)))
     return result
+
+
+def check_document(doc: Document, path: Path, schema: Path, ctx: Context) -> list[Finding]:
+    """Everything one persona file is checked for on its own: schema, rules, routing rules, personal data."""
+    return [*validate(doc, schema), *file_rules(doc, path, ctx), *persona_findings(doc), *scan_persona(doc)]

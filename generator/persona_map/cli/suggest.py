@@ -37,6 +37,7 @@ def suggest(
     """
     from persona_map.check.catalog import build_catalog
     from persona_map.check.write import write_personas
+    from persona_map.errors import PersonaError
     from persona_map.repository import Repository
     from persona_map.research.drafts import write_drafts
     from persona_map.research.suggest import propose
@@ -52,5 +53,9 @@ def suggest(
         sys.exit(1)
     write_drafts(repo, proposal.drafts)
     if apply_:
-        write_personas(repo, proposal.edits)
+        try:
+            write_personas(repo, catalog.manifest, proposal.edits, today)
+        except PersonaError:
+            click.echo(markdown(proposal, applied=False))  # the diff that was not applied
+            raise
     click.echo(markdown(proposal, applied=apply_))

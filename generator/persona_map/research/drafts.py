@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import io
 import re
 from datetime import date
 from typing import Any
 
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
 from persona_map.atomic import write_atomic
+from persona_map.errors import EditError
+from persona_map.personal_data import found
 from persona_map.repository import Repository
 from persona_map.research.manifest import Manifest
 from persona_map.research.matching import Suggestions
@@ -33,84 +39,144 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.casefold()).strip("-")[:40] or "segment"
 
 
-def _pick(segment: dict[str, Any], word: str) -> list[str]:
+SENIORITY = (
+    "entry",
+    "individual-contributor",
+    "senior",
+    "lead",
+    "manager",
+    "director",
+    "vp",
+    "c-level",
+    "owner",
+)
+PSEUDONYM = re.compile(r"^[A-Za-z0-9_-]{1,40}$")  # what the schema accepts as a respondent id
+MAX_QUOTE = 1000  # the schema's limit for a quote
+ROLE_COLUMNS = {
+    "job_title": ("role", "title"),
+    "seniority": ("role", "seniority"),
+    "department": ("role", "department"),
+    "company_size": ("company", "size"),
+    "industry": ("company", "industry"),
+}
+
+
+def _share(segment: dict[str, Any], column: str, value: str) -> float | None:
+    return segment.get("distributions", {}).get(column, {}).get(value)
+
+
+def _distinct(segment: dict[str, Any], word: str) -> list[dict[str, Any]]:
     """Over-represented values of columns whose name mentions `word` (goal, pain, channel, tool)."""
-    values = [c["value"] for c in segment.get("categories", []) if word in c["column"]]
-    for column, mode in segment.get("modes", {}).items():
-        if word in column and mode not in values:
-            values.append(mode)
-    return values[:4]
+    return [c for c in segment.get("categories", []) if word in c["column"] and _clean(str(c["value"]))][:4]
 
 
-def _q(value: Any) -> str:
-    import json
+def _figure(category: dict[str, Any]) -> str:
+    return f"{category['column']} = {category['value']}: {category['share']:.0%} here vs {category['overall']:.0%} overall"
 
-    return json.dumps(str(value), ensure_ascii=False)
+
+def _numbers(segment: dict[str, Any]) -> list[str]:
+    return [
+        f"{n['column']} {n['mean']} vs {n['overall']} overall ({n['z']:+.1f} SD)"
+        for n in segment.get("numbers", [])[:3]
+    ]
+
+
+def _clean(text: str) -> bool:
+    """Whether a draft may carry `text`: never a phone number or an e-mail address."""
+    return not any(found(text))
 
 
 def draft_yaml(
     draft_id: str, segment: dict[str, Any], manifest: Manifest, today: date, last_research: str
 ) -> str:
-    """A persona file to complete by hand; every TODO marks what the data cannot say."""
-    modes = segment.get("modes", {})
-    sources = sorted(manifest.sources)
-    goals = _pick(segment, "goal") or ["TODO: what is this persona trying to achieve?"]
-    pains = _pick(segment, "pain") or ["TODO: what gets in their way?"]
-    channels = _pick(segment, "channel")
-    tools = _pick(segment, "tool")
-    lines = [
-        "# yaml-language-server: $schema=../../../schema/persona.schema.json",
-        f"# DRAFT from segment {segment['id']} ({segment['size']} respondents, {segment['share']:.0%}) of the latest segmentation.",
-        "# Complete every TODO, move the file to personas/ as <id>.yaml and open a pull request.",
-        "apiVersion: personamap/v1",
-        "kind: Persona",
-        "metadata:",
-        f"  id: {draft_id}",
-        f"  name: {_q('TODO: name, the ' + str(modes.get('job_title', 'role')))}",
-        "  tier: secondary",
-        '  owner: "@TODO/team"',
-        "spec:",
-        f"  summary: {_q('TODO: one line on who this is; the data says ' + ', '.join(f'{k} {v}' for k, v in list(modes.items())[:3]))}",
-        "  narrative: TODO write a short story of their working day.",
-        "  role:",
-        f"    title: {_q(modes.get('job_title', 'TODO'))}",
-        f"    seniority: {_q(modes.get('seniority', 'senior'))}",
-    ]
-    if modes.get("department"):
-        lines.append(f"    department: {_q(modes['department'])}")
-    if modes.get("company_size") or modes.get("industry"):
-        lines.append("  company:")
-        if modes.get("company_size"):
-            lines.append(f"    size: {_q(modes['company_size'])}")
-        if modes.get("industry"):
-            lines.append(f"    industry: {_q(modes['industry'])}")
-    lines += ["  goals:", *(f"    - {_q(g)}" for g in goals)]
-    lines += ["  motivations:", "    - TODO why do these goals matter to them?"]
-    lines += ["  pain_points:", *(f"    - {_q(p)}" for p in pains)]
-    if tools:
-        lines += ["  behaviours:", f"    - {_q('Uses ' + ', '.join(tools))}"]
-    if channels:
-        lines += ["  channels:", *(f"    - {_q(c)}" for c in channels)]
-    if segment.get("quotes"):
-        lines.append("  quotes:")
-        for quote in segment["quotes"][:3]:
-            lines += [
-                f"    - text: {_q(quote['text'])}",
-                f"      source: {quote['source']}",
-                f"      respondent: {quote['respondent']}",
+    """A persona file to complete by hand, emitted by the YAML library.
+
+    Data-derived fields carry the figure behind them as a comment; every TODO marks what the data cannot
+    say. Nothing is invented: a field the research does not describe stays TODO (no default seniority).
+    """
+    modes = {k: str(v) for k, v in segment.get("modes", {}).items() if _clean(str(v))}
+    doc = CommentedMap()
+    doc["apiVersion"] = "personamap/v1"
+    doc["kind"] = "Persona"
+    title = modes.get("job_title")
+    doc["metadata"] = CommentedMap(
+        id=draft_id, name=f"TODO: a first name, the {title or 'role'}", tier="secondary", owner="@TODO/team"
+    )
+    spec = doc["spec"] = CommentedMap()
+    traits = [_figure(c) for c in segment.get("categories", [])[:3] if _clean(str(c["value"]))] + _numbers(
+        segment
+    )[:2]
+    spec["summary"] = "TODO: one line on who this is, from what sets the segment apart (see the comment)"
+    if traits:
+        spec.yaml_add_eol_comment("sets the segment apart: " + "; ".join(traits), "summary")
+    spec["narrative"] = "TODO: a short story of their working day."
+    spec["role"], spec["company"] = CommentedMap(), CommentedMap()
+    for column, (section, field) in ROLE_COLUMNS.items():
+        value = modes.get(column)
+        if column == "seniority" and value not in SENIORITY:
+            value = None
+        if value is None and field not in ("title", "seniority"):
+            continue
+        spec[section][field] = value if value is not None else f"TODO: {field}"
+        share = _share(segment, column, value) if value is not None else None
+        if share is not None:
+            spec[section].yaml_add_eol_comment(f"{share:.0%} of the segment", field)
+    if not spec["company"]:
+        del spec["company"]
+    for field, word, todo in (
+        ("goals", "goal", "TODO: what is this persona trying to achieve?"),
+        ("pain_points", "pain", "TODO: what gets in their way?"),
+    ):
+        picked = _distinct(segment, word)
+        spec[field] = CommentedSeq([str(c["value"]) for c in picked] or [todo])
+        for index, category in enumerate(picked):
+            spec[field].yaml_add_eol_comment(_figure(category), index)
+        if field == "goals":
+            spec["motivations"] = CommentedSeq(["TODO: why do these goals matter to them?"])
+    for field, word, prefix in (("behaviours", "tool", "Uses "), ("channels", "channel", "")):
+        picked = _distinct(segment, word)
+        if picked:
+            spec[field] = CommentedSeq([prefix + str(c["value"]) for c in picked])
+            for index, category in enumerate(picked):
+                spec[field].yaml_add_eol_comment(_figure(category), index)
+    quotes = [
+        q
+        for q in segment.get("quotes", [])
+        if PSEUDONYM.match(str(q.get("respondent", "")))
+        and len(str(q.get("text", ""))) <= MAX_QUOTE
+        and _clean(str(q.get("text", "")))
+        and q.get("source") in manifest.sources
+    ][:3]
+    if quotes:
+        spec["quotes"] = CommentedSeq(
+            [
+                CommentedMap(text=str(q["text"]), source=str(q["source"]), respondent=str(q["respondent"]))
+                for q in quotes
             ]
-    lines += [
-        "  evidence:",
-        "    sources:",
-        *(f"      - {s}" for s in sources),
-        f"    sample_size: {segment['size']}",
-        f"    segment_share: {round(segment['share'], 2)}",
-        f"    last_research_date: {last_research or today.isoformat()}",
-        "  review:",
-        f"    last_reviewed: {today.isoformat()}",
-        "",
-    ]
-    return "\n".join(lines)
+        )
+    evidence = spec["evidence"] = CommentedMap(
+        sources=sorted(manifest.sources),
+        sample_size=int(segment["size"]),
+        segment_share=round(float(segment["share"]), 2),
+        last_research_date=last_research or today.isoformat(),
+    )
+    evidence.yaml_add_eol_comment(f"members of {segment['id']} in the latest segmentation", "sample_size")
+    spec["review"] = CommentedMap(last_reviewed=today.isoformat())
+    doc.yaml_set_start_comment(
+        "yaml-language-server: $schema=../../../schema/persona.schema.json\n"
+        f"DRAFT from segment {segment['id']} ({segment['size']} respondents, {segment['share']:.0%}) of the "
+        "latest segmentation.\nComplete every TODO, move the file to personas/ as <id>.yaml and open a pull request."
+    )
+    return _dump(doc)
+
+
+def _dump(doc: CommentedMap) -> str:
+    yaml = YAML()  # round-trip: keeps the comments and quotes whatever needs quoting
+    yaml.indent(mapping=2, sequence=4, offset=2)
+    yaml.width = 4096  # long lines stay whole: a folded quote reads worse than a long line
+    stream = io.StringIO()
+    yaml.dump(doc, stream)
+    return stream.getvalue()
 
 
 def write_drafts(repo: Repository, drafts: dict[str, str]) -> list[str]:
@@ -118,7 +184,10 @@ def write_drafts(repo: Repository, drafts: dict[str, str]) -> list[str]:
     written = []
     for name, text in drafts.items():
         path = repo.root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        write_atomic(path, text.encode("utf-8"))
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            write_atomic(path, text.encode("utf-8"))
+        except OSError as e:
+            raise EditError(f"{name}: cannot write the draft persona: {e.strerror or e}") from e
         written.append(name)
     return written

@@ -55,6 +55,8 @@ def markdown(proposal: Proposal, applied: bool) -> str:
             "persona closest to it, unless research that this segmentation does not cover backs it.",
             "",
         ]
+    if proposal.notes:
+        lines += ["### Left out", "", *(f"- {note}" for note in proposal.notes), ""]
     if proposal.drafts:
         lines += [
             "### New persona candidates",
