@@ -35,6 +35,7 @@ from persona_map.routing.crm_columns import (
     resolve_columns,
     size_band,
 )
+from persona_map.routing.rules import UNASSIGNED
 
 __all__ = [
     "ADDED",
@@ -50,10 +51,6 @@ __all__ = [
     "summary_text",
 ]
 
-UNASSIGNED = "unassigned"
-# Header names (lower case, letters and digits only) recognised without a mapping, best first:
-# HubSpot (`Job Title`, `Number of Employees`, `Job function`), Salesforce (`Title`, `NumberOfEmployees`,
-# `Seniority__c`) and the canonical names themselves.
 SMALL_BLOCK = 1 << 20  # parses fastest; a record longer than this makes the reader start over with...
 LARGE_BLOCK = 64 << 20  # ...the longest record (a 10 MB note is fine) and what pipes get from the start
 HEAD = 1 << 16

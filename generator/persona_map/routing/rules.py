@@ -26,6 +26,7 @@ LABELS = {
     "company_size": "company size",
     "industry": "industry",
 }
+# The persona files' company-size bands: (band, fewest employees, most employees), smallest first.
 SIZE_BANDS = (("1-10", 1, 10), ("11-50", 11, 50), ("51-200", 51, 200), ("201-1000", 201, 1000),
               ("1001-5000", 1001, 5000), ("5001+", 5001, float("inf")))  # fmt: skip
 SHOWN = 60  # characters of a contact's value quoted in a reason
