@@ -45,7 +45,7 @@ import pyarrow as pa
 
 from persona_map.errors import ClassifyError
 from persona_map.persona import Persona
-from persona_map.routing.model import Nearest, load_model, model_labels, nearest, segment_personas
+from persona_map.routing.model import SegmentFit, load_model, model_labels, nearest_segment, segment_personas
 from persona_map.routing.reasons import reasons
 from persona_map.routing.rules import (
     ATTRIBUTE_POINTS,
@@ -238,14 +238,14 @@ def _seniority(
 class Choice:
     """The model's say for every row, with the targets its segments map to."""
 
-    found: Nearest
+    fit: SegmentFit
     mapped: np.ndarray  # per segment: index into the targets, -1 when no persona stands for it
     segments: list[str]
     confident: np.ndarray  # N: eligible, mapped and membership >= min_confidence
 
     @property
     def target(self) -> np.ndarray:
-        return np.where(self.found.eligible, self.mapped[self.found.segment], -1)
+        return np.where(self.fit.eligible, self.mapped[self.fit.segment], -1)
 
 
 def _model_choice(
@@ -262,12 +262,12 @@ def _model_choice(
                 "a model needs the personas to map its segments to personas (or use load_model)"
             )
         mapping = segment_personas(personas, model)
-    found = nearest(frame, model)
+    fit = nearest_segment(frame, model)
     index = {persona_id: i for i, (persona_id, _) in enumerate(targets)}
     segments = [s["id"] for s in model["segments"]]
     mapped = np.array([index.get(mapping.get(s, ""), -1) for s in segments], dtype=np.int64)
-    choice = Choice(found, mapped, segments, np.zeros(len(frame), dtype=bool))
-    choice.confident = (choice.target >= 0) & (found.membership >= max(min_confidence, MODEL_MIN_CONFIDENCE))
+    choice = Choice(fit, mapped, segments, np.zeros(len(frame), dtype=bool))
+    choice.confident = (choice.target >= 0) & (fit.membership >= max(min_confidence, MODEL_MIN_CONFIDENCE))
     return choice
 
 
@@ -319,7 +319,7 @@ def _decide(
     if choice is not None:
         agrees = rows.by_rule & choice.confident & (choice.target == rows.best)
         confidence = np.where(agrees, np.minimum(confidence + 0.1, 1.0), confidence)
-        confidence = np.where(rows.by_model, choice.found.membership, confidence)
+        confidence = np.where(rows.by_model, choice.fit.membership, confidence)
         final = np.where(rows.by_model, choice.target, final)
     slot = pa.array(np.where(final >= 0, final, len(targets)))
     ids = pa.array([t[0] for t in targets] + [UNASSIGNED], type=pa.string()).take(slot)
