@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from persona_map.routing.outcomes import Choice, Rows, Scores
 from persona_map.routing.rules import (
     ATTRIBUTES,
     CONFLICT,
@@ -31,9 +31,6 @@ from persona_map.routing.rules import (
     no_match_text,
 )
 from persona_map.routing.titles import SENIORITY_BANDS
-
-if TYPE_CHECKING:
-    from persona_map.routing.classify import Choice, Rows, Scores
 
 
 class Texts:
