@@ -13,7 +13,8 @@ import pytest
 from click.testing import CliRunner
 
 from persona_map.cli import main
-from persona_map.routing.contacts import ADDED, load_classifier, size_band
+from persona_map.routing.contacts_write import ADDED
+from persona_map.routing.crm_columns import model_columns, size_band
 
 ROOT = Path(__file__).parent.parent
 DATA = ROOT / "tests" / "data" / "contacts"
@@ -37,20 +38,13 @@ CLEAR = {
 }
 
 
-@pytest.fixture(scope="module")
-def classifier():
-    """The example personas' rules, loaded once (the research model is left out: build/ is not in git)."""
-    return load_classifier(ROOT, use_model=False)
-
-
 @pytest.fixture
-def run(classifier, monkeypatch):
-    monkeypatch.setattr(
-        "persona_map.routing.contacts.load_classifier", lambda root, use_model=True: classifier
-    )
+def run(repo_copy: Path):
+    """`personas classify` on a copy of the example repository: its checked personas and their rules, loaded
+    as the command loads them (the copy has no build/, so no research model: the rules alone decide)."""
 
     def invoke(*args: object, input: bytes | None = None):
-        return CliRunner().invoke(main, ["classify", *map(str, args)], input=input)
+        return CliRunner().invoke(main, ["classify", "--root", str(repo_copy), *map(str, args)], input=input)
 
     return invoke
 
@@ -208,13 +202,14 @@ INVALID = {
 
 @pytest.mark.parametrize("name", sorted(p.name for p in (DATA / "invalid").iterdir()))
 def test_bad_input_is_one_clear_line(run, tmp_path: Path, name: str):
-    out = tmp_path / "routed.csv"
-    result = run(DATA / "invalid" / name, "--out", out)
+    folder = tmp_path / "out"
+    folder.mkdir()
+    result = run(DATA / "invalid" / name, "--out", folder / "routed.csv")
     assert result.exit_code == 1
     assert result.stderr.startswith(f"error: {DATA / 'invalid' / name}: ")
     assert INVALID[name] in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1 and result.stdout == ""
-    assert not list(tmp_path.iterdir()), "no partial output is left behind"
+    assert not list(folder.iterdir()), "no partial output is left behind"
 
 
 def test_bad_input_on_stdin_is_named_stdin(run):
@@ -276,14 +271,17 @@ def test_a_10_mb_cell_is_read(run, tmp_path: Path, via: str):
 
 
 def test_an_unclosed_quote_in_a_big_file_is_explained(run, tmp_path: Path, monkeypatch):
-    monkeypatch.setattr("persona_map.routing.contacts.SMALL_BLOCK", 1 << 16)  # a 64 MB record, scaled down
-    monkeypatch.setattr("persona_map.routing.contacts.LARGE_BLOCK", 1 << 20)
-    path = tmp_path / "unclosed.csv"
+    # a 64 MB record, scaled down
+    monkeypatch.setattr("persona_map.routing.contacts_read.SMALL_BLOCK", 1 << 16)
+    monkeypatch.setattr("persona_map.routing.contacts_read.LARGE_BLOCK", 1 << 20)
+    folder = tmp_path / "contacts"
+    folder.mkdir()
+    path = folder / "unclosed.csv"
     path.write_text('Job Title,Notes\nSoftware Engineer,"oops\n' + "Compliance Lead,fine\n" * 100_000)
-    result = run(path, "--out", tmp_path / "out.csv")
+    result = run(path, "--out", folder / "out.csv")
     assert result.exit_code == 1
     assert "a record is longer than 1 MB: probably a quote that is never closed" in result.stderr
-    assert [p.name for p in tmp_path.iterdir()] == ["unclosed.csv"]
+    assert [p.name for p in folder.iterdir()] == ["unclosed.csv"]
 
 
 def test_persona_columns_of_an_earlier_run_are_replaced_in_place(run, tmp_path: Path):
@@ -356,8 +354,6 @@ def test_the_installed_command_in_a_real_process(tmp_path: Path):
 
 
 def test_columns_named_like_the_research_model_are_handed_to_it():
-    from persona_map.routing.contacts import model_columns
-
     model = {
         "model": {
             "columns": {"job_title": "categorical", "region": "categorical", "years_experience": "numeric"}

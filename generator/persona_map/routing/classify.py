@@ -30,27 +30,48 @@ Research model (the last `personas segment`, see `load_model`):
 
 Speed: each distinct value of a column is normalised and matched once (scores.py: titles repeat a lot in
 CRM exports); the rows are combined with numpy (decide.py) and the reasons assembled with Arrow (reasons.py).
+
+Files (`classify_file`, the `personas classify` command): every input column is read as text (never
+inferred) and written back untouched and in order, with `persona_id`, `persona_name`, `confidence` and
+`reason` added; in CSV every cell a spreadsheet would run as a formula is neutralised (contacts_write.py).
+Memory stays bounded: pyarrow parses the file block by block (contacts_read.py) and `classify()` sees
+`chunk_size` rows at a time, while one thread reads ahead and another writes behind (threads.py).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, BinaryIO
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
-from persona_map.errors import ClassifyError
+from persona_map.errors import ClassifyError, RecordTooLong
 from persona_map.persona import Persona
+from persona_map.repository import Repository
+from persona_map.routing.contacts_read import Counting, Head, Input, batches, block_sizes, chunks, too_long
+from persona_map.routing.contacts_write import ADDED, CsvWriter, JsonWriter, assemble, output
+from persona_map.routing.crm_columns import canonical_frame, load_mapping, model_columns, resolve_columns
 from persona_map.routing.decide import decide, model_choice
 from persona_map.routing.model import load_model, model_labels, segment_personas
 from persona_map.routing.rules import UNASSIGNED, Rule, rules_from_personas
 from persona_map.routing.scores import score
+from persona_map.routing.threads import WriteBehind, read_ahead
 
 __all__ = [
     "COLUMNS",
     "UNASSIGNED",
     "ClassifyError",
+    "ClassifyOptions",
+    "Classifier",
     "Rule",
+    "Summary",
     "classify",
+    "classify_file",
     "load_model",
     "model_labels",
     "rules_from_personas",
@@ -58,6 +79,8 @@ __all__ = [
 ]
 
 COLUMNS = ("persona_id", "persona_name", "confidence", "reason")
+
+Progress = Callable[[int, int], None]  # rows written, bytes read
 
 
 def classify(
@@ -80,3 +103,132 @@ def classify(
     scores = score(frame, rules)
     choice = model_choice(frame, model, personas, targets, min_confidence) if model is not None else None
     return decide(frame.index, rules, targets, scores, choice, min_confidence)
+
+
+@dataclass(frozen=True)
+class ClassifyOptions:
+    """How to read, map and write a contacts file (`personas classify` options)."""
+
+    fmt: str = "csv"
+    columns: dict[str, str] = field(default_factory=dict)  # canonical name -> input column (--map)
+    mapping_file: Path | None = None
+    delimiter: str = ","
+    encoding: str | None = None
+    chunk_size: int = 100_000
+    min_confidence: float = 0.5
+
+
+@dataclass(frozen=True)
+class Classifier:
+    """What `classify()` needs, loaded once: rules built from the personas, and the segment model if any."""
+
+    rules: list[Rule]
+    personas: list[Persona]
+    model: dict[str, Any] | None = None
+
+    @classmethod
+    def load(cls, repo: Repository, personas: list[Persona], *, use_model: bool = True) -> Classifier:
+        """The classifier of already checked personas: their rules and, unless told not to, the last segmentation."""
+        return cls(rules_from_personas(personas), personas, load_model(repo, personas) if use_model else None)
+
+
+@dataclass
+class Summary:
+    """What a run did: rows, contacts per persona id, and which input column fed each canonical field."""
+
+    rows: int = 0
+    counts: dict[str, int] = field(default_factory=dict)
+    names: dict[str, str] = field(default_factory=dict)
+    columns: dict[str, str] = field(default_factory=dict)
+    replaced: list[str] = field(default_factory=list)
+
+    @property
+    def unassigned_share(self) -> float:
+        return self.counts.get(UNASSIGNED, 0) / self.rows if self.rows else 0.0
+
+
+def classify_file(
+    source: Path | BinaryIO,
+    sink: Path | BinaryIO,
+    options: ClassifyOptions,
+    classifier: Classifier,
+    progress: Progress | None = None,
+    shown: str | None = None,
+) -> Summary:
+    """Classify every contact of `source` (a CSV file or stream) and write the result to `sink`."""
+    shown = shown or (str(source) if isinstance(source, Path) else "stdin")
+    with Input(source) as raw:
+        head = Head.read(raw, shown, options.encoding, options.delimiter)
+        columns = resolve_columns(head.header, _explicit(options), shown)
+        columns |= model_columns(head.header, classifier.model, set(columns.values()))
+        for attempt, block in enumerate(block_sizes(isinstance(source, Path) and isinstance(sink, Path))):
+            if attempt:
+                raw.seek(len(head.bytes))  # a long cell: start over with room for it
+            try:
+                with output(sink) as out:
+                    return _run(head, raw, out, columns, options, classifier, progress, shown, block)
+            except RecordTooLong:
+                continue
+        raise too_long(shown)
+
+
+def _run(
+    head: Head,
+    raw: BinaryIO,
+    out: Any,
+    columns: dict[str, int],
+    options: ClassifyOptions,
+    classifier: Classifier,
+    progress: Progress | None,
+    shown: str,
+    block: int,
+) -> Summary:
+    header = head.header
+    summary = Summary(columns={name: header[i] for name, i in columns.items()},
+                      names={p.id: p.name for p in classifier.personas},
+                      replaced=[name for name in ADDED if name in header])  # fmt: skip
+    names = [*header, *(n for n in ADDED if n not in header)]
+    sink = CsvWriter(out, names, options.delimiter) if options.fmt == "csv" else JsonWriter(out, names)
+    counts: Counter[str] = Counter()
+
+    def write(item: tuple[pa.Table, pd.DataFrame]) -> None:
+        table, result = item
+        sink.write(assemble(table, result, header))
+        for entry in pc.value_counts(pa.array(result["persona_id"], from_pandas=True)).to_pylist():
+            counts[entry["values"]] += entry["counts"]
+
+    # Three threads: one parses and prepares chunks, this one classifies, one assembles and writes.
+    # pyarrow and numpy release the GIL, so on two cores the classification is most of the time.
+    source = Counting(raw, head) if head.rows else None
+    prepared = read_ahead(_prepared(source, head, options, block, shown, columns)) if source else ()
+    with WriteBehind(write) as writer:
+        for table, frame in prepared:
+            result = classify(
+                frame,
+                classifier.rules,
+                personas=classifier.personas,
+                model=classifier.model,
+                min_confidence=options.min_confidence,
+            )
+            writer.put((table, result))
+            summary.rows += table.num_rows
+            if progress and source:
+                progress(summary.rows, source.position)
+    sink.close()
+    summary.counts = dict(counts.most_common())
+    return summary
+
+
+def _prepared(
+    source: Counting, head: Head, options: ClassifyOptions, block: int, shown: str, columns: dict[str, int]
+) -> Iterator[tuple[pa.Table, pd.DataFrame]]:
+    """Each chunk and the contact fields `classify()` reads from it."""
+    sizes: dict[str, str] = {}
+    for table in chunks(batches(source, head, options.delimiter, block, shown), options.chunk_size):
+        yield table, canonical_frame(table, columns, sizes)
+
+
+def _explicit(options: ClassifyOptions) -> dict[str, str]:
+    """The columns named by the mapping file and --map (which wins)."""
+    mapping = load_mapping(options.mapping_file) if options.mapping_file else {}
+    return {**mapping, **options.columns}

@@ -22,7 +22,6 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from persona_map.atomic import atomic_output
-from persona_map.errors import ClassifyError
 
 ADDED = ("persona_id", "persona_name", "confidence", "reason")
 DANGEROUS = b"=+-@\t\r"
@@ -38,26 +37,6 @@ def output(sink: Path | BinaryIO) -> Iterator[BinaryIO]:
     else:
         yield sink
         sink.flush()
-
-
-class Input:
-    """The source as a binary stream: a file is opened (and closed) here, a stream is used as it is."""
-
-    def __init__(self, source: Path | BinaryIO) -> None:
-        self.source, self.handle = source, None
-
-    def __enter__(self) -> BinaryIO:
-        if isinstance(self.source, Path):
-            try:
-                self.handle = self.source.open("rb")
-            except OSError as e:
-                raise ClassifyError(f"{self.source}: cannot read: {e.strerror or e}") from e
-            return self.handle
-        return self.source
-
-    def __exit__(self, *exc: object) -> None:
-        if self.handle:
-            self.handle.close()
 
 
 def neutralise(column: pa.Array) -> pa.Array:
