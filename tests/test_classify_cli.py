@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from persona_map.cli import main
-from persona_map.routing.contacts_write import ADDED
+from persona_map.routing.classify import COLUMNS
 from persona_map.routing.crm_columns import model_columns, size_band
 
 ROOT = Path(__file__).parent.parent
@@ -68,7 +68,7 @@ def test_hubspot_export_passes_columns_through_safely_and_routes_clear_titles(ru
     source = rows(text(DATA / "hubspot.csv"))
     written = rows(text(out))
     assert source[0] == HUBSPOT_COLUMNS and len(source) == 41
-    assert written[0] == [*HUBSPOT_COLUMNS, *ADDED]
+    assert written[0] == [*HUBSPOT_COLUMNS, *COLUMNS]
     assert len(written) == len(source)
     width = len(HUBSPOT_COLUMNS)
     for before, after in zip(source[1:], written[1:], strict=True):
@@ -112,7 +112,7 @@ def test_json_lines_keep_values_as_they_are(run, tmp_path: Path):
     source = rows(text(DATA / "hubspot.csv"))
     assert len(records) == 40
     for record, row in zip(records, source[1:], strict=True):
-        assert list(record) == [*HUBSPOT_COLUMNS, *ADDED]
+        assert list(record) == [*HUBSPOT_COLUMNS, *COLUMNS]
         assert list(record.values())[: len(row)] == row  # no quote added: JSON is not a spreadsheet
         assert isinstance(record["confidence"], float | int)
     assert records[32]["Notes"] == '=HYPERLINK("http://x","y")'
@@ -140,7 +140,7 @@ def test_map_chooses_the_title_column(run):
     result = run(DATA / "custom.csv", "--map", "title=Role Name", "--map", "company_size=Headcount")
     assert result.exit_code == 0, result.output
     routed = rows(result.stdout)
-    assert routed[0] == ["Contact", "Role Name", "Team", "Headcount", "Sector", "Title", *ADDED]
+    assert routed[0] == ["Contact", "Role Name", "Team", "Headcount", "Sector", "Title", *COLUMNS]
     assert [row[6] for row in routed[1:]] == ["platform-lead-priya", "eng-manager-marco", "developer-dev",
                                               "compliance-officer-carla", "unassigned"]  # fmt: skip
 
@@ -227,7 +227,7 @@ def test_wrong_delimiter_is_explained_and_delimiter_fixes_it(run):
     fixed = run(DATA / "semicolon.csv", "--delimiter", ";")
     assert fixed.exit_code == 0, fixed.output
     written = rows(fixed.stdout, ";")
-    assert written[0] == ["Job Title", "Company size", "Industry", *ADDED]
+    assert written[0] == ["Job Title", "Company size", "Industry", *COLUMNS]
     assert [row[3] for row in written[1:]] == ["developer-dev", "compliance-officer-carla"]
 
 
@@ -251,10 +251,10 @@ def test_utf16_with_byte_order_mark_is_read_without_options(run):
 def test_header_only_writes_a_header_only(run):
     result = run(DATA / "header-only.csv")
     assert result.exit_code == 0, result.output
-    assert rows(result.stdout) == [["Job Title", "Company Name", "Number of Employees", *ADDED]]
+    assert rows(result.stdout) == [["Job Title", "Company Name", "Number of Employees", *COLUMNS]]
     assert "classified 0 contacts" in result.stderr
     no_newline = run(input=b"Job Title,Company")
-    assert rows(no_newline.stdout) == [["Job Title", "Company", *ADDED]]
+    assert rows(no_newline.stdout) == [["Job Title", "Company", *COLUMNS]]
 
 
 @pytest.mark.parametrize("via", ["file", "stdin"])
@@ -341,7 +341,7 @@ def test_the_installed_command_in_a_real_process(tmp_path: Path):
     assert done.returncode == 0, done.stderr
     assert "classified 40 contacts" in done.stderr
     written = rows(text(out))
-    assert written[0] == [*HUBSPOT_COLUMNS, *ADDED]
+    assert written[0] == [*HUBSPOT_COLUMNS, *COLUMNS]
     assert {(row[4], row[12]) for row in written[1:] if row[4] in CLEAR} == set(CLEAR.items())
     piped = subprocess.run(
         [command, "classify", "--root", ROOT, "--no-model", "--delimiter", ";"],

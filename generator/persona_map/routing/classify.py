@@ -54,11 +54,11 @@ from persona_map.errors import ClassifyError, RecordTooLong
 from persona_map.persona import Persona
 from persona_map.repository import Repository
 from persona_map.routing.contacts_read import Counting, Head, Input, batches, block_sizes, chunks, too_long
-from persona_map.routing.contacts_write import ADDED, CsvWriter, JsonWriter, assemble, output
+from persona_map.routing.contacts_write import CsvWriter, JsonWriter, assemble, output
 from persona_map.routing.crm_columns import canonical_frame, load_mapping, model_columns, resolve_columns
 from persona_map.routing.decide import decide, model_choice
 from persona_map.routing.model import load_model, model_labels, segment_personas
-from persona_map.routing.rules import UNASSIGNED, Rule, rules_from_personas
+from persona_map.routing.rules import COLUMNS, UNASSIGNED, Rule, rules_from_personas
 from persona_map.routing.scores import score
 from persona_map.routing.threads import WriteBehind, read_ahead
 
@@ -77,8 +77,6 @@ __all__ = [
     "rules_from_personas",
     "segment_personas",
 ]
-
-COLUMNS = ("persona_id", "persona_name", "confidence", "reason")
 
 Progress = Callable[[int, int], None]  # rows written, bytes read
 
@@ -186,8 +184,8 @@ def _run(
     header = head.header
     summary = Summary(columns={name: header[i] for name, i in columns.items()},
                       names={p.id: p.name for p in classifier.personas},
-                      replaced=[name for name in ADDED if name in header])  # fmt: skip
-    names = [*header, *(n for n in ADDED if n not in header)]
+                      replaced=[name for name in COLUMNS if name in header])  # fmt: skip
+    names = [*header, *(n for n in COLUMNS if n not in header)]
     sink = CsvWriter(out, names, options.delimiter) if options.fmt == "csv" else JsonWriter(out, names)
     counts: Counter[str] = Counter()
 

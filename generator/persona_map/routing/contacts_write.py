@@ -22,8 +22,8 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from persona_map.atomic import atomic_output
+from persona_map.routing.rules import COLUMNS
 
-ADDED = ("persona_id", "persona_name", "confidence", "reason")
 DANGEROUS = b"=+-@\t\r"
 _DANGEROUS = np.frombuffer(DANGEROUS, dtype=np.uint8)
 
@@ -92,7 +92,7 @@ def assemble(table: pa.Table, result: pd.DataFrame, header: list[str]) -> list[p
     arrays = [
         added[name] if name in added else table.column(i).combine_chunks() for i, name in enumerate(header)
     ]
-    return arrays + [added[name] for name in ADDED if name not in header]
+    return arrays + [added[name] for name in COLUMNS if name not in header]
 
 
 class CsvWriter:

@@ -17,6 +17,7 @@ from persona_map.persona import Persona
 from persona_map.routing.titles import contains, seniority, seniority_band, tokens
 
 UNASSIGNED = "unassigned"
+COLUMNS = ("persona_id", "persona_name", "confidence", "reason")  # a Decision's fields: what classify adds
 UNKNOWN, FITS, CONFLICT = 0, 1, 2  # how one contact attribute relates to one rule
 TITLE_POINTS, ATTRIBUTE_POINTS, MAX_POINTS = 60, 10, 100
 ATTRIBUTES = ("seniority", "department", "company_size", "industry")
