@@ -175,9 +175,11 @@ print(json.dumps({{"seconds": elapsed, "rows": table.num_rows,
 OURS = """
 import time, resource, json
 from pathlib import Path
-from persona_map.routing.contacts import ClassifyOptions, classify_file, load_classifier
-import persona_map.routing.classify  # imports and loading the personas are not timed
-classifier = load_classifier(Path({root!r}))  # as the command does: rules and the research model, if any
+from persona_map.check.catalog import build_catalog
+from persona_map.repository import Repository
+from persona_map.routing.classify import Classifier, ClassifyOptions, classify_file
+repo = Repository.open(Path({root!r}))  # imports and loading the personas are not timed
+classifier = Classifier.load(repo, build_catalog(repo).personas)  # as the command does: rules and the model, if any
 out = Path({out!r})
 out.unlink(missing_ok=True)
 start = time.perf_counter()

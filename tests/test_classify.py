@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import ast
 import csv
+import graphlib
+import io
 import re
 import shutil
 import subprocess
@@ -13,9 +16,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from click.testing import CliRunner
 
 from persona_map.check.catalog import Catalog, build_catalog
 from persona_map.check.check import check
+from persona_map.cli import main
 from persona_map.repository import Repository
 from persona_map.research.features import build_table
 from persona_map.research.manifest import load_manifest
@@ -24,6 +29,7 @@ from persona_map.research.sources import load_research
 from persona_map.routing.classify import (
     COLUMNS,
     UNASSIGNED,
+    Classifier,
     ClassifyError,
     classify,
     load_model,
@@ -87,6 +93,7 @@ def test_route_and_classify_agree_on_decision_and_reason(
     ]
     frame = pd.DataFrame([*[{k: v for k, v in r.items() if k != "expected"} for r in TITLES], *examples])
     result = classify(frame, rules)
+    assert len(result) == len(frame) > len(TITLES)
     for (_, contact), (_, got) in zip(frame.iterrows(), result.iterrows(), strict=True):
         values = {k: v if isinstance(v, str) else "" for k, v in contact.items()}
         decision = route(rules, Contact(**values))
@@ -420,6 +427,41 @@ def test_the_model_needs_its_columns_and_ordinal_levels(segmented: Path, researc
     assert model_labels(blank, model, model["segment_personas"])[0].iloc[:5].isna().all()
 
 
+def test_classifier_load_takes_the_personas_rules_and_the_last_segmentation(segmented: Path) -> None:
+    repo = Repository.open(segmented)
+    personas = build_catalog(repo, today=TODAY).personas
+    classifier = Classifier.load(repo, personas)
+    assert classifier.rules == rules_from_personas(personas) and len(classifier.rules) == len(personas)
+    assert classifier.personas == personas
+    assert classifier.model is not None and classifier.model["current"] is True
+    assert set(classifier.model["segment_personas"].values()) == {p.id for p in personas}
+    assert Classifier.load(repo, personas, use_model=False).model is None
+
+
+def test_the_command_uses_the_research_model_unless_told_not_to(
+    segmented: Path, research_rows, tmp_path: Path
+) -> None:
+    contacts, segments = research_rows
+    path = tmp_path / "contacts.csv"
+    contacts.rename(columns={"job_title": "title"}).assign(title="").to_csv(path, index=False)
+
+    def classified(*options: str) -> pd.DataFrame:
+        result = CliRunner().invoke(main, ["classify", "--root", str(segmented), *options, str(path)])
+        assert result.exit_code == 0, result.output
+        return pd.read_csv(io.StringIO(result.stdout), dtype=str, keep_default_na=False)
+
+    with_model, without = classified(), classified("--no-model")
+    assert len(with_model) == len(without) == len(contacts)
+    assigned = with_model["persona_id"] != UNASSIGNED
+    assert assigned.mean() >= 0.8
+    repo = Repository.open(segmented)
+    model = load_model(repo, build_catalog(repo, today=TODAY).personas)
+    expected = segments.map(model["segment_personas"]).to_numpy()
+    assert (with_model["persona_id"].to_numpy() == expected)[assigned.to_numpy()].mean() >= 0.95
+    assert with_model["reason"][assigned].str.match(r"nearest research segment S\d \(\w+, the ").all()
+    assert set(without["persona_id"]) == {UNASSIGNED} and set(without["reason"]) == {"no title"}
+
+
 def test_load_model_without_a_segmentation_is_none(tmp_path: Path) -> None:
     (tmp_path / "personas").mkdir()
     assert load_model(Repository.open(tmp_path)) is None
@@ -524,6 +566,7 @@ def test_check_reports_phrases_that_cannot_work(repo_copy: Path) -> None:
 
 
 def test_the_example_personas_have_rules_and_examples(catalog: Catalog) -> None:
+    assert len(catalog.personas) >= 4
     for persona in catalog.personas:
         examples = persona.classification["examples"]
         assert 4 <= len(examples) <= 8
@@ -543,3 +586,27 @@ def test_check_does_not_import_pandas() -> None:
         "assert not heavy, heavy\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
+
+
+def test_routing_imports_only_the_base_and_research_without_cycles() -> None:
+    """base < research < routing < check < pages < cli: routing never reaches up, not even inside a function."""
+    imports: dict[str, set[str]] = {}
+    for path in sorted((ROOT / "generator" / "persona_map" / "routing").glob("*.py")):
+        names: set[str] = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                names |= {node.module, *(f"{node.module}.{a.name}" for a in node.names)}
+            elif isinstance(node, ast.Import):
+                names |= {a.name for a in node.names}
+        imports[path.stem] = {n for n in names if n.startswith("persona_map.")}
+    assert {"classify", "scores", "decide", "outcomes", "reasons", "rules"} <= set(imports)
+    upward = sorted(
+        (m, n) for m, found in imports.items() for n in found if n.split(".")[1] in ("check", "pages", "cli")
+    )
+    assert upward == []
+    graph = {
+        m: {n.split(".")[2] for n in found if n.startswith("persona_map.routing.")}
+        for m, found in imports.items()
+    }
+    assert sum(map(len, graph.values())) >= 15  # the modules do import each other: the check below has edges
+    list(graphlib.TopologicalSorter(graph).static_order())  # raises CycleError on a cycle

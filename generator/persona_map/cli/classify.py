@@ -11,7 +11,7 @@ from persona_map.cli.options import root_option
 
 
 def _column_map(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> dict[str, str]:
-    from persona_map.routing.contacts import CANONICAL
+    from persona_map.routing.crm_columns import CANONICAL
 
     mapping = {}
     for value in values:
@@ -159,14 +159,18 @@ def classify(
 
     The summary (contacts per persona, unassigned share) goes to stderr. Exit status: 0 ok, 1 bad input.
     """
-    from persona_map.routing.contacts import ClassifyOptions, classify_file, load_classifier, summary_text
+    from persona_map.check.catalog import build_catalog
+    from persona_map.repository import Repository
+    from persona_map.routing.classify import Classifier, ClassifyOptions, classify_file
+    from persona_map.routing.report import summary_text
 
     stdin, stdout = str(input_path) == "-", out is None or str(out) == "-"
     if stdin and sys.stdin.isatty():
         raise click.UsageError("give a contacts CSV file, or pipe one in: personas classify contacts.csv")
     fmt = fmt or ("jsonl" if not stdout and out.suffix in (".jsonl", ".ndjson") else "csv")
     options = ClassifyOptions(fmt, columns, mapping, delimiter, encoding, chunk_size, min_confidence)
-    classifier = load_classifier(root, use_model=not no_model)
+    repo = Repository.open(root)
+    classifier = Classifier.load(repo, build_catalog(repo).personas, use_model=not no_model)
     progress = _RowProgress(None if stdin else input_path.stat().st_size)
     try:
         summary = classify_file(

@@ -28,61 +28,57 @@ Research model (the last `personas segment`, see `load_model`):
   reason. When no rule matches confidently (or rules tie, or there is no title), a confident model's
   persona is used; otherwise the contact stays unassigned.
 
-Speed: each distinct value of a column is normalised and matched once (titles repeat a lot in CRM
-exports); the rows are combined with numpy and the reasons assembled with Arrow.
+Speed: each distinct value of a column is normalised and matched once (scores.py: titles repeat a lot in
+CRM exports); the rows are combined with numpy (decide.py) and the reasons assembled with Arrow (reasons.py).
+
+Files (`classify_file`, the `personas classify` command): every input column is read as text (never
+inferred) and written back untouched and in order, with `persona_id`, `persona_name`, `confidence` and
+`reason` added; in CSV every cell a spreadsheet would run as a formula is neutralised (contacts_write.py).
+Memory stays bounded: pyarrow parses the file block by block (contacts_read.py) and `classify()` sees
+`chunk_size` rows at a time, while one thread reads ahead and another writes behind (threads.py).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from functools import lru_cache
-from typing import Any
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, BinaryIO
 
-import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
-from persona_map.errors import ClassifyError
+from persona_map.errors import ClassifyError, RecordTooLong
 from persona_map.persona import Persona
-from persona_map.routing.model import Nearest, load_model, model_labels, nearest, segment_personas
-from persona_map.routing.reasons import reasons
-from persona_map.routing.rules import (
-    ATTRIBUTE_POINTS,
-    ATTRIBUTES,
-    CONFLICT,
-    FITS,
-    MAX_POINTS,
-    TITLE_POINTS,
-    UNASSIGNED,
-    UNKNOWN,
-    Rule,
-    band_status,
-    first_match,
-    padded,
-    phrase_status,
-    rules_from_personas,
-    search_order,
-    size_bands,
-    size_status,
-)
-from persona_map.routing.titles import SENIORITY_BANDS, seniority, seniority_band, tokens
+from persona_map.repository import Repository
+from persona_map.routing.contacts_read import Counting, Head, Input, batches, block_sizes, chunks, too_long
+from persona_map.routing.contacts_write import CsvWriter, JsonWriter, assemble, output
+from persona_map.routing.crm_columns import canonical_frame, load_mapping, model_columns, resolve_columns
+from persona_map.routing.decide import decide, model_choice
+from persona_map.routing.model import load_model, model_labels, segment_personas
+from persona_map.routing.rules import COLUMNS, UNASSIGNED, Rule, rules_from_personas
+from persona_map.routing.scores import score
+from persona_map.routing.threads import WriteBehind, read_ahead
 
 __all__ = [
     "COLUMNS",
     "UNASSIGNED",
     "ClassifyError",
+    "ClassifyOptions",
+    "Classifier",
     "Rule",
+    "Summary",
     "classify",
+    "classify_file",
     "load_model",
     "model_labels",
     "rules_from_personas",
     "segment_personas",
 ]
 
-COLUMNS = ("persona_id", "persona_name", "confidence", "reason")
-MEMO_SIZE = 200_000  # distinct titles remembered per rule between calls
-MODEL_MIN_CONFIDENCE = 0.6  # the model must be as sure as a title match alone
+Progress = Callable[[int, int], None]  # rows written, bytes read
 
 
 def classify(
@@ -102,236 +98,135 @@ def classify(
         rules = rules_from_personas(personas)
     targets = [(r.persona_id, r.persona_name) for r in rules]
     targets += [(p.id, p.name) for p in personas or [] if p.id not in {t[0] for t in targets}]
-    scores = _score(frame, rules)
-    choice = _model_choice(frame, model, personas, targets, min_confidence) if model is not None else None
-    return _decide(frame.index, rules, targets, scores, choice, min_confidence)
+    scores = score(frame, rules)
+    choice = model_choice(frame, model, personas, targets, min_confidence) if model is not None else None
+    return decide(frame.index, rules, targets, scores, choice, min_confidence)
 
 
-# ---------------------------------------------------------------- rules, once per distinct value
+@dataclass(frozen=True)
+class ClassifyOptions:
+    """How to read, map and write a contacts file (`personas classify` options)."""
+
+    fmt: str = "csv"
+    columns: dict[str, str] = field(default_factory=dict)  # canonical name -> input column (--map)
+    mapping_file: Path | None = None
+    delimiter: str = ","
+    encoding: str | None = None
+    chunk_size: int = 100_000
+    min_confidence: float = 0.5
 
 
-def _text(value: Any) -> str:
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))  # a size column read as floats: 350.0 -> "350"
-    return value if isinstance(value, str) else str(value)
+@dataclass(frozen=True)
+class Classifier:
+    """What `classify()` needs, loaded once: rules built from the personas, and the segment model if any."""
 
+    rules: list[Rule]
+    personas: list[Persona]
+    model: dict[str, Any] | None = None
 
-def _distinct(frame: pd.DataFrame, column: str) -> tuple[np.ndarray, list[str]]:
-    """Every row's code into the column's distinct values; the last value, '', stands for empty."""
-    if column not in frame.columns:
-        return np.zeros(len(frame), dtype=np.intp), [""]
-    codes, uniques = pd.factorize(frame[column], use_na_sentinel=True)
-    values = [_text(v) for v in uniques.tolist()]
-    return np.where(codes < 0, len(values), codes), [*values, ""]
-
-
-def _matrix(rules: list[Rule], values: list[Any], cell: Callable[[Rule, Any], int]) -> np.ndarray:
-    """rules x values table of `cell(rule, value)` (a status)."""
-    return np.array([[cell(r, v) for v in values] for r in rules], dtype=np.int8).reshape(
-        len(rules), len(values)
-    )
-
-
-def _spread(
-    rules: list[Rule], values: list[Any], codes: np.ndarray, cell: Callable[[Rule, Any], int]
-) -> np.ndarray:
-    """rules x rows: `cell(rule, value)` computed once per distinct value, then given to its rows."""
-    return _matrix(rules, values, cell)[:, codes]
-
-
-@lru_cache(maxsize=256)
-def _memo(rule: Rule, field: str) -> dict[str, int]:
-    """What each title matched of a rule's `field` phrases, kept across calls: CSV chunks repeat titles."""
-    return {}
-
-
-def _matching(rules: list[Rule], texts: list[str], field: str) -> np.ndarray:
-    """rules x titles: the longest of the rule's `field` phrases in each padded title, -1 for none."""
-    out = np.empty((len(rules), len(texts)), dtype=np.int64)
-    for r, rule in enumerate(rules):
-        memo = _memo(rule, field)
-        if len(memo) > MEMO_SIZE:
-            memo.clear()
-        order = search_order(getattr(rule, field))
-        for text in texts:
-            if text not in memo:
-                memo[text] = first_match(order, text)
-        out[r] = [memo[text] for text in texts]
-    return out
+    @classmethod
+    def load(cls, repo: Repository, personas: list[Persona], *, use_model: bool = True) -> Classifier:
+        """The classifier of already checked personas: their rules and, unless told not to, the last segmentation."""
+        return cls(rules_from_personas(personas), personas, load_model(repo, personas) if use_model else None)
 
 
 @dataclass
-class Scores:
-    """Every rule's outcome: R x T tables per distinct title, R x M arrays for the M rows rules can take."""
+class Summary:
+    """What a run did: rows, contacts per persona id, and which input column fed each canonical field."""
 
-    codes: dict[str, np.ndarray]  # per column: each row's code into its distinct values
-    values: dict[str, list[str]]  # per column: the distinct values ('' last)
-    bands: list[str | None]  # per distinct seniority value: its band
-    inferred: list[str | None]  # per distinct title: the seniority it implies
-    phrase: np.ndarray  # R x T: longest matching title phrase, -1 for none
-    length: np.ndarray  # R x T: its length in words, -1 for none
-    excluded: np.ndarray  # R x T: matching exclude phrase, -1 for none
-    rows: np.ndarray  # M: the rows whose title contains some rule's phrase
-    statuses: np.ndarray  # 4 x R x M: UNKNOWN / FITS / CONFLICT per attribute
-    points: np.ndarray  # R x M
-    key: np.ndarray  # R x M: rank among the eligible rules, -1 when not eligible
-    empty: np.ndarray  # N: the title has no words
-
-
-def _score(frame: pd.DataFrame, rules: list[Rule]) -> Scores:
-    codes, values = {}, {}
-    for column in ("title", *ATTRIBUTES):
-        codes[column], values[column] = _distinct(frame, column)
-    words = [tokens(v) for v in values["title"]]
-    inferred = [seniority(v) for v in values["title"]]
-    bands = [seniority_band(v) if v else None for v in values["seniority"]]
-    texts = [padded(w) for w in words]
-    phrase, excluded = _matching(rules, texts, "titles"), _matching(rules, texts, "exclude_titles")
-    lengths = [np.array([len(p) for p in r.titles] + [-1]) for r in rules]  # index -1: no phrase
-    length = np.array([lengths[i][row] for i, row in enumerate(phrase)], dtype=np.int64).reshape(phrase.shape)
-    rows = np.flatnonzero((phrase >= 0).any(axis=0)[codes["title"]])  # rules cannot take the others
-    sub = {column: code[rows] for column, code in codes.items()}
-    sizes = [size_bands(v) for v in values["company_size"]]
-    statuses = np.stack(
-        [
-            _seniority(rules, sub, bands, inferred),
-            _spread(
-                rules, values["department"], sub["department"], lambda r, v: phrase_status(r.departments, v)
-            ),
-            _spread(rules, sizes, sub["company_size"], lambda r, b: size_status(r.company_sizes, b)),
-            _spread(rules, values["industry"], sub["industry"], lambda r, v: phrase_status(r.industries, v)),
-        ]
-    ).reshape(len(ATTRIBUTES), len(rules), len(rows))
-    points = np.minimum(
-        TITLE_POINTS + ATTRIBUTE_POINTS * (statuses == FITS).sum(axis=0, dtype=np.int64), MAX_POINTS
-    )
-    priority = np.array([r.priority for r in rules], dtype=np.int64)[:, None]
-    base = np.where((phrase >= 0) & (excluded < 0), length * 1_000 + priority, -1)  # per distinct title
-    t = sub["title"]
-    key = np.where(
-        (base[:, t] >= 0) & ~(statuses == CONFLICT).any(axis=0), points * 1_000_000 + base[:, t], -1
-    )
-    empty = np.array([not w for w in words])[codes["title"]]
-    return Scores(
-        codes, values, bands, inferred, phrase, length, excluded, rows, statuses, points, key, empty
-    )
-
-
-def _seniority(
-    rules: list[Rule], codes: dict[str, np.ndarray], bands: list[str | None], inferred: list[str | None]
-) -> np.ndarray:
-    """rules x rows: a seniority column decides; without one, the title's seniority can only rule out."""
-    given = _matrix(rules, bands, lambda r, b: band_status(r.seniority, b))
-    bands_and_none = [*SENIORITY_BANDS, None]
-    implied = _matrix(
-        rules, bands_and_none, lambda r, b: CONFLICT if band_status(r.seniority, b) == CONFLICT else UNKNOWN
-    )
-    by_title = np.array([SENIORITY_BANDS.index(b) if b else len(SENIORITY_BANDS) for b in inferred])
-    known = np.array([b is not None for b in bands])[codes["seniority"]]
-    return np.where(known[None, :], given[:, codes["seniority"]], implied[:, by_title[codes["title"]]])
-
-
-# ---------------------------------------------------------------- the research model
-
-
-@dataclass
-class Choice:
-    """The model's say for every row, with the targets its segments map to."""
-
-    found: Nearest
-    mapped: np.ndarray  # per segment: index into the targets, -1 when no persona stands for it
-    segments: list[str]
-    confident: np.ndarray  # N: eligible, mapped and membership >= min_confidence
+    rows: int = 0
+    counts: dict[str, int] = field(default_factory=dict)
+    names: dict[str, str] = field(default_factory=dict)
+    columns: dict[str, str] = field(default_factory=dict)
+    replaced: list[str] = field(default_factory=list)
 
     @property
-    def target(self) -> np.ndarray:
-        return np.where(self.found.eligible, self.mapped[self.found.segment], -1)
+    def unassigned_share(self) -> float:
+        return self.counts.get(UNASSIGNED, 0) / self.rows if self.rows else 0.0
 
 
-def _model_choice(
-    frame: pd.DataFrame,
-    model: dict[str, Any],
-    personas: list[Persona] | None,
-    targets: list[tuple[str, str]],
-    min_confidence: float,
-) -> Choice:
-    mapping = model.get("segment_personas")
-    if mapping is None:
-        if personas is None:
-            raise ClassifyError(
-                "a model needs the personas to map its segments to personas (or use load_model)"
+def classify_file(
+    source: Path | BinaryIO,
+    sink: Path | BinaryIO,
+    options: ClassifyOptions,
+    classifier: Classifier,
+    progress: Progress | None = None,
+    shown: str | None = None,
+) -> Summary:
+    """Classify every contact of `source` (a CSV file or stream) and write the result to `sink`."""
+    shown = shown or (str(source) if isinstance(source, Path) else "stdin")
+    with Input(source) as raw:
+        head = Head.read(raw, shown, options.encoding, options.delimiter)
+        columns = resolve_columns(head.header, _explicit(options), shown)
+        columns |= model_columns(head.header, classifier.model, set(columns.values()))
+        for attempt, block in enumerate(block_sizes(isinstance(source, Path) and isinstance(sink, Path))):
+            if attempt:
+                raw.seek(len(head.bytes))  # a long cell: start over with room for it
+            try:
+                with output(sink) as out:
+                    return _run(head, raw, out, columns, options, classifier, progress, shown, block)
+            except RecordTooLong:
+                continue
+        raise too_long(shown)
+
+
+def _run(
+    head: Head,
+    raw: BinaryIO,
+    out: Any,
+    columns: dict[str, int],
+    options: ClassifyOptions,
+    classifier: Classifier,
+    progress: Progress | None,
+    shown: str,
+    block: int,
+) -> Summary:
+    header = head.header
+    summary = Summary(columns={name: header[i] for name, i in columns.items()},
+                      names={p.id: p.name for p in classifier.personas},
+                      replaced=[name for name in COLUMNS if name in header])  # fmt: skip
+    names = [*header, *(n for n in COLUMNS if n not in header)]
+    sink = CsvWriter(out, names, options.delimiter) if options.fmt == "csv" else JsonWriter(out, names)
+    counts: Counter[str] = Counter()
+
+    def write(item: tuple[pa.Table, pd.DataFrame]) -> None:
+        table, result = item
+        sink.write(assemble(table, result, header))
+        for entry in pc.value_counts(pa.array(result["persona_id"], from_pandas=True)).to_pylist():
+            counts[entry["values"]] += entry["counts"]
+
+    # Three threads: one parses and prepares chunks, this one classifies, one assembles and writes.
+    # pyarrow and numpy release the GIL, so on two cores the classification is most of the time.
+    source = Counting(raw, head) if head.rows else None
+    prepared = read_ahead(_prepared(source, head, options, block, shown, columns)) if source else ()
+    with WriteBehind(write) as writer:
+        for table, frame in prepared:
+            result = classify(
+                frame,
+                classifier.rules,
+                personas=classifier.personas,
+                model=classifier.model,
+                min_confidence=options.min_confidence,
             )
-        mapping = segment_personas(personas, model)
-    found = nearest(frame, model)
-    index = {persona_id: i for i, (persona_id, _) in enumerate(targets)}
-    segments = [s["id"] for s in model["segments"]]
-    mapped = np.array([index.get(mapping.get(s, ""), -1) for s in segments], dtype=np.int64)
-    choice = Choice(found, mapped, segments, np.zeros(len(frame), dtype=bool))
-    choice.confident = (choice.target >= 0) & (found.membership >= max(min_confidence, MODEL_MIN_CONFIDENCE))
-    return choice
+            writer.put((table, result))
+            summary.rows += table.num_rows
+            if progress and source:
+                progress(summary.rows, source.position)
+    sink.close()
+    summary.counts = dict(counts.most_common())
+    return summary
 
 
-# ---------------------------------------------------------------- decisions
+def _prepared(
+    source: Counting, head: Head, options: ClassifyOptions, block: int, shown: str, columns: dict[str, int]
+) -> Iterator[tuple[pa.Table, pd.DataFrame]]:
+    """Each chunk and the contact fields `classify()` reads from it."""
+    sizes: dict[str, str] = {}
+    for table in chunks(batches(source, head, options.delimiter, block, shown), options.chunk_size):
+        yield table, canonical_frame(table, columns, sizes)
 
 
-@dataclass
-class Rows:
-    """Per row: the best rule and how the contact was decided."""
-
-    best: np.ndarray  # the best rule (the first of ties)
-    second: np.ndarray  # the second of ties
-    ties: np.ndarray  # how many rules share the best rank
-    points: np.ndarray  # the best rule's points
-    chosen: np.ndarray  # exactly one rule is best
-    by_rule: np.ndarray  # ... and it is confident enough
-    by_model: np.ndarray  # the model decides
-
-
-def _rows(scores: Scores, choice: Choice | None, min_confidence: float) -> Rows:
-    n = len(scores.empty)
-    best, second, ties, points = (np.zeros(n, dtype=np.int64) for _ in range(4))
-    r_count, m = scores.key.shape
-    if r_count and m:
-        top = scores.key.max(axis=0)
-        tie = (scores.key == top) & (top >= 0)
-        first = tie.argmax(axis=0)
-        best[scores.rows], ties[scores.rows] = first, tie.sum(axis=0)
-        points[scores.rows] = scores.points[first, np.arange(m)]
-        tie[first, np.arange(m)] = False
-        second[scores.rows] = tie.argmax(axis=0)
-    chosen = ~scores.empty & (ties == 1)
-    by_rule = chosen & ~(points / 100 < min_confidence)
-    by_model = choice.confident & ~by_rule if choice is not None else np.zeros(n, dtype=bool)
-    return Rows(best, second, ties, points, chosen, by_rule, by_model)
-
-
-def _decide(
-    index: pd.Index,
-    rules: list[Rule],
-    targets: list[tuple[str, str]],
-    scores: Scores,
-    choice: Choice | None,
-    min_confidence: float,
-) -> pd.DataFrame:
-    rows = _rows(scores, choice, min_confidence)
-    confidence = np.where(rows.by_rule, rows.points / 100, 0.0)
-    final = np.where(rows.by_rule, rows.best, -1)
-    if choice is not None:
-        agrees = rows.by_rule & choice.confident & (choice.target == rows.best)
-        confidence = np.where(agrees, np.minimum(confidence + 0.1, 1.0), confidence)
-        confidence = np.where(rows.by_model, choice.found.membership, confidence)
-        final = np.where(rows.by_model, choice.target, final)
-    slot = pa.array(np.where(final >= 0, final, len(targets)))
-    ids = pa.array([t[0] for t in targets] + [UNASSIGNED], type=pa.string()).take(slot)
-    names = pa.array([t[1] for t in targets] + [""], type=pa.string()).take(slot)
-    return pd.DataFrame(
-        {
-            "persona_id": pd.arrays.ArrowStringArray(ids),
-            "persona_name": pd.arrays.ArrowStringArray(names),
-            "confidence": np.round(confidence, 2),
-            "reason": pd.arrays.ArrowStringArray(
-                reasons(rules, targets, scores, choice, rows, min_confidence)
-            ),
-        },
-        index=index,
-    )
+def _explicit(options: ClassifyOptions) -> dict[str, str]:
+    """The columns named by the mapping file and --map (which wins)."""
+    mapping = load_mapping(options.mapping_file) if options.mapping_file else {}
+    return {**mapping, **options.columns}

@@ -22,9 +22,8 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from persona_map.atomic import atomic_output
-from persona_map.errors import ClassifyError
+from persona_map.routing.rules import COLUMNS
 
-ADDED = ("persona_id", "persona_name", "confidence", "reason")
 DANGEROUS = b"=+-@\t\r"
 _DANGEROUS = np.frombuffer(DANGEROUS, dtype=np.uint8)
 
@@ -38,26 +37,6 @@ def output(sink: Path | BinaryIO) -> Iterator[BinaryIO]:
     else:
         yield sink
         sink.flush()
-
-
-class Input:
-    """The source as a binary stream: a file is opened (and closed) here, a stream is used as it is."""
-
-    def __init__(self, source: Path | BinaryIO) -> None:
-        self.source, self.handle = source, None
-
-    def __enter__(self) -> BinaryIO:
-        if isinstance(self.source, Path):
-            try:
-                self.handle = self.source.open("rb")
-            except OSError as e:
-                raise ClassifyError(f"{self.source}: cannot read: {e.strerror or e}") from e
-            return self.handle
-        return self.source
-
-    def __exit__(self, *exc: object) -> None:
-        if self.handle:
-            self.handle.close()
 
 
 def neutralise(column: pa.Array) -> pa.Array:
@@ -113,7 +92,7 @@ def assemble(table: pa.Table, result: pd.DataFrame, header: list[str]) -> list[p
     arrays = [
         added[name] if name in added else table.column(i).combine_chunks() for i, name in enumerate(header)
     ]
-    return arrays + [added[name] for name in ADDED if name not in header]
+    return arrays + [added[name] for name in COLUMNS if name not in header]
 
 
 class CsvWriter:

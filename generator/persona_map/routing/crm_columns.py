@@ -14,6 +14,7 @@ import pandas as pd
 import pyarrow as pa
 
 from persona_map.errors import ClassifyError
+from persona_map.routing.rules import SIZE_BANDS
 
 CANONICAL = ("title", "seniority", "department", "company_size", "industry")
 # Header names (lower case, letters and digits only) recognised without a mapping, best first:
@@ -38,7 +39,6 @@ ALIASES = {
 }
 _THOUSANDS = re.compile(r"\d{1,3}(?:[,.'\u00a0\u202f ]\d{3})+")  # 1,200 / 1.200 / 1 200
 _COUNT = re.compile(r"\d+(?:\.0+)?")  # Salesforce exports numbers as 250.0
-SIZE_BANDS = ((10, "1-10"), (50, "11-50"), (200, "51-200"), (1000, "201-1000"), (5000, "1001-5000"))
 
 
 def _key(name: str) -> str:
@@ -113,7 +113,7 @@ def size_band(value: str) -> str:
         count = int(text.split(".")[0])
     else:
         return value  # ranges such as '51-200' or '10,001+' are read by classify() itself
-    return next((band for top, band in SIZE_BANDS if count <= top), "5001+")
+    return next(band for band, _, top in SIZE_BANDS if count <= top)  # the last band has no top
 
 
 def canonical_frame(table: pa.Table, columns: dict[str, int], sizes: dict[str, str]) -> pd.DataFrame:

@@ -23,19 +23,19 @@ ALIASES = {"job_title": "title"}  # research column -> the contact column that m
 
 
 @dataclass
-class Nearest:
-    """Each contact's nearest segment (index), its membership and whether the model may judge the contact."""
+class SegmentFit:
+    """How each contact fits the segments: its nearest one (index), its membership, whether the model may judge it."""
 
     segment: np.ndarray
     membership: np.ndarray
     eligible: np.ndarray
 
     @classmethod
-    def none(cls, n: int) -> Nearest:
+    def none(cls, n: int) -> SegmentFit:
         return cls(np.zeros(n, dtype=np.intp), np.zeros(n), np.zeros(n, dtype=bool))
 
 
-def nearest(frame: pd.DataFrame, saved: dict[str, Any]) -> Nearest:
+def nearest_segment(frame: pd.DataFrame, saved: dict[str, Any]) -> SegmentFit:
     """Nearest segment of every contact, and its membership against the runner-up segment.
 
     The membership is d2^2 / (d1^2 + d2^2) for the squared distances d1^2, d2^2 to the nearest and the
@@ -53,7 +53,7 @@ def nearest(frame: pd.DataFrame, saved: dict[str, Any]) -> Nearest:
     n = len(frame)
     columns = {c: ALIASES[c] if c not in frame.columns and c in ALIASES else c for c in spec["columns"]}
     if any(c not in frame.columns for c in columns.values()):
-        return Nearest.none(n)
+        return SegmentFit.none(n)
     distances = np.zeros((n, len(centres)))
     missing = np.zeros(n)
     start = 0
@@ -63,7 +63,7 @@ def nearest(frame: pd.DataFrame, saved: dict[str, Any]) -> Nearest:
             missing += values.isna().to_numpy()
             encoded = _encode(values, encoder, j, spec, name)
             if encoded is None:
-                return Nearest.none(n)
+                return SegmentFit.none(n)
             table, codes = encoded
             block = centres[:, start : start + table.shape[1]]
             start += table.shape[1]
@@ -81,7 +81,7 @@ def nearest(frame: pd.DataFrame, saved: dict[str, Any]) -> Nearest:
     runner_up = distances[np.arange(n), order[:, 1]]
     total = closest + runner_up
     membership = np.where(total > 0, runner_up / np.where(total > 0, total, 1.0), 1.0)
-    return Nearest(order[:, 0], membership, missing <= MAX_MISSING * len(columns))
+    return SegmentFit(order[:, 0], membership, missing <= MAX_MISSING * len(columns))
 
 
 def _encode(
@@ -172,8 +172,8 @@ def model_labels(
     frame: pd.DataFrame, model: dict[str, Any], segment_to_persona: dict[str, str]
 ) -> tuple[pd.Series, pd.Series]:
     """Persona of each contact's nearest research segment and the segment's membership; NA where it cannot tell."""
-    found = nearest(frame, model)
+    fit = nearest_segment(frame, model)
     ids = np.array([segment_to_persona.get(s["id"]) for s in model["segments"]], dtype=object)
-    persona = pd.Series(np.where(found.eligible, ids[found.segment], None), index=frame.index, dtype="string")
-    membership = pd.Series(np.where(found.eligible, np.round(found.membership, 2), np.nan), index=frame.index)
+    persona = pd.Series(np.where(fit.eligible, ids[fit.segment], None), index=frame.index, dtype="string")
+    membership = pd.Series(np.where(fit.eligible, np.round(fit.membership, 2), np.nan), index=frame.index)
     return persona, membership

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from persona_map.routing.outcomes import Choice, Rows, Scores
 from persona_map.routing.rules import (
     ATTRIBUTES,
     CONFLICT,
@@ -31,9 +31,6 @@ from persona_map.routing.rules import (
     no_match_text,
 )
 from persona_map.routing.titles import SENIORITY_BANDS
-
-if TYPE_CHECKING:
-    from persona_map.routing.classify import Choice, Rows, Scores
 
 
 class Texts:
@@ -115,7 +112,7 @@ def reasons(
         lambda ti, r: match_text(titles[ti], rules[r].title_text[scores.phrase[r, ti]]),
     )
     if choice is not None:
-        head.add(rows.by_model, [choice.found.segment], lambda s: _segment(choice, targets, s))
+        head.add(rows.by_model, [choice.fit.segment], lambda s: _segment(choice, targets, s))
     head.add(scores.empty, [], lambda: "no title")
     head.add(
         undecided & (rows.ties > 1),
@@ -194,11 +191,11 @@ def _notes(choice: Choice | None, rows: Rows, undecided: np.ndarray, n: int) -> 
     """Per row: what the model adds (0 nothing, 1 agrees, 2 disagrees, 3 too far, 4 no persona) and its segment."""
     if choice is None:
         return [np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64)]
-    found = choice.found
+    fit = choice.fit
     note = np.where(rows.by_rule & choice.confident, np.where(choice.target == rows.best, 1, 2), 0)
-    unsure = undecided & found.eligible & ~choice.confident
-    note = np.where(unsure, np.where(choice.mapped[found.segment] < 0, 4, 3), note)
-    return [note, np.where(note > 0, found.segment, 0)]
+    unsure = undecided & fit.eligible & ~choice.confident
+    note = np.where(unsure, np.where(choice.mapped[fit.segment] < 0, 4, 3), note)
+    return [note, np.where(note > 0, fit.segment, 0)]
 
 
 def _tail(

@@ -17,6 +17,7 @@ from persona_map.persona import Persona
 from persona_map.routing.titles import contains, seniority, seniority_band, tokens
 
 UNASSIGNED = "unassigned"
+COLUMNS = ("persona_id", "persona_name", "confidence", "reason")  # a Decision's fields: what classify adds
 UNKNOWN, FITS, CONFLICT = 0, 1, 2  # how one contact attribute relates to one rule
 TITLE_POINTS, ATTRIBUTE_POINTS, MAX_POINTS = 60, 10, 100
 ATTRIBUTES = ("seniority", "department", "company_size", "industry")
@@ -26,6 +27,7 @@ LABELS = {
     "company_size": "company size",
     "industry": "industry",
 }
+# The persona files' company-size bands: (band, fewest employees, most employees), smallest first.
 SIZE_BANDS = (("1-10", 1, 10), ("11-50", 11, 50), ("51-200", 51, 200), ("201-1000", 201, 1000),
               ("1001-5000", 1001, 5000), ("5001+", 5001, float("inf")))  # fmt: skip
 SHOWN = 60  # characters of a contact's value quoted in a reason
