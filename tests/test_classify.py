@@ -10,7 +10,6 @@ import re
 import shutil
 import subprocess
 import sys
-from datetime import date
 from pathlib import Path
 
 import numpy as np
@@ -36,10 +35,9 @@ from persona_map.routing.classify import (
     model_labels,
 )
 from persona_map.routing.rules import Contact, route, rule_from_data, rules_from_personas, size_bands
+from tests.conftest import ROOT, TODAY, copy_repository
 
-ROOT = Path(__file__).parent.parent
 DATA = Path(__file__).parent / "data" / "classify"
-TODAY = date(2026, 11, 28)
 ATTRIBUTES = ("seniority", "department", "company_size", "industry")
 
 
@@ -333,11 +331,7 @@ def test_classify_is_vectorised_over_distinct_values(catalog: Catalog) -> None:
 
 @pytest.fixture(scope="module")
 def segmented(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("classify") / "repo"
-    root.mkdir()
-    for folder in ("personas", "research", "schema"):
-        shutil.copytree(ROOT / folder, root / folder, ignore=shutil.ignore_patterns("*.py", "__pycache__"))
-    shutil.copy(ROOT / "pyproject.toml", root / "pyproject.toml")
+    root = copy_repository(tmp_path_factory.mktemp("classify") / "repo", ("personas", "research", "schema"))
     result, paths, findings = run(Repository.open(root), TODAY, None, None, "kmeans", 0)
     assert result is not None, findings
     return root

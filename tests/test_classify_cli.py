@@ -15,8 +15,8 @@ from click.testing import CliRunner
 from persona_map.cli import main
 from persona_map.routing.classify import COLUMNS
 from persona_map.routing.crm_columns import model_columns, size_band
+from tests.conftest import ROOT
 
-ROOT = Path(__file__).parent.parent
 DATA = ROOT / "tests" / "data" / "contacts"
 DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
 HUBSPOT_COLUMNS = ["Record ID", "First Name", "Last Name", "Email", "Job Title", "Company Name",
