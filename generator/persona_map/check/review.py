@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass
 from datetime import date
 
 from persona_map.data_paths import get
 from persona_map.dates import Status, review_dates
-from persona_map.reporters import markdown_cell as _cell
+from persona_map.markdown import github_cell as _cell
 from persona_map.repository import Repository
 from persona_map.yaml_load import load
 
@@ -78,7 +79,7 @@ def markdown(items: list[DueItem], today: date, within: int, repo: Repository) -
             target = f"{link}/blob/{repo.config.edit_branch}/{item.file}" if link else item.file
             when = f"{-item.days} days overdue" if item.days < 0 else f"in {item.days} days"
             lines.append(
-                f"| [{_cell(item.name)}]({target}) | {_cell(item.owner)} | {item.review_by} | {when} |"
+                f"| [{_cell(item.name)}]({target}) | {_mention(item.owner)} | {item.review_by} | {when} |"
             )
         lines.append("")
     lines += [
@@ -102,3 +103,8 @@ def as_dict(items: list[DueItem], today: date, within: int, repo: Repository) ->
         "assignees": sorted(o.lstrip("@") for o in owners if "/" not in o),
         "body": markdown(items, today, within, repo),
     }
+
+
+def _mention(owner: str) -> str:
+    """An owner's GitHub handle (@user or @org/team) stays a mention: the issue is meant to notify them."""
+    return owner if re.fullmatch(r"@[A-Za-z0-9-]+(?:/[A-Za-z0-9_.-]+)?", owner) else _cell(owner)
