@@ -79,7 +79,7 @@ def _header_findings(header: list[str], spec: Source, shown: str) -> list[Findin
     unknown, repeated = [], []
     first: dict[str, int] = {}
     for index, name in enumerate(header, start=1):
-        if name not in spec.columns:
+        if name not in spec.file_columns:
             # binary junk read as a header must not flood the terminal with control characters
             label = name
             if not name.isprintable() or len(name) > 60:
@@ -120,7 +120,7 @@ def _header_findings(header: list[str], spec: Source, shown: str) -> list[Findin
             "export the column, or remove it from the manifest",
             "research.missing-column",
         )
-        for name in spec.columns
+        for name in spec.file_columns
         if name not in first
     ]
     return unknown + missing + repeated
