@@ -50,7 +50,7 @@ def aggregate(rows: pd.DataFrame, source: Source) -> Aggregated:
             out[prefix + feature] = values
             meta[prefix + feature] = _meta(column, feature, how, kind, source)
     out[prefix + "rows"] = grouped.size()
-    meta[prefix + "rows"] = {"label": "rows (events, orders or periods)", "role": "numeric", "kind": "count",
+    meta[prefix + "rows"] = {"label": "number of rows", "role": "numeric", "kind": "count",
                              "source": source.id, "source_title": source.title or source.id, "cluster": True}  # fmt: skip
     return Aggregated(out, meta)
 

@@ -39,15 +39,19 @@ def value(column: str, number: float, meta: Meta) -> str:
     return f"{number:.1f}" if abs(number) >= 10 else f"{number:.2f}"
 
 
+def direction(entry: dict[str, Any], meta: Meta) -> str:
+    """'higher' or 'lower'; for a recency, 'less recent' or 'more recent'."""
+    if meta.get(entry["column"], {}).get("kind") == "recency":
+        return "less recent" if entry["z"] > 0 else "more recent"
+    return "higher" if entry["z"] > 0 else "lower"
+
+
 def difference(entry: dict[str, Any], meta: Meta) -> str:
     """'Deploys per week: 9.2 here vs 4.1 overall (higher)'."""
     column = entry["column"]
-    direction = "higher" if entry["z"] > 0 else "lower"
-    if meta.get(column, {}).get("kind") == "recency":
-        direction = "less recent" if entry["z"] > 0 else "more recent"
     return (
         f"{label(column, meta)}: {value(column, entry['mean'], meta)} here vs "
-        f"{value(column, entry['overall'], meta)} overall ({direction})"
+        f"{value(column, entry['overall'], meta)} overall ({direction(entry, meta)})"
     )
 
 
@@ -65,23 +69,20 @@ def summary(segment: Any, meta: Meta) -> str:
         f"{c['value']} ({label(c['column'], meta)}, {c['share']:.0%} vs {c['overall']:.0%} overall)"
         for c in segment.categories[:2]
     ]
-    numbers = sorted([*segment.numbers, *segment.analytics], key=lambda n: -abs(n["z"]))[:1]
-    phrase = ""
-    if numbers:
-        n = numbers[0]
-        more = "higher" if n["z"] > 0 else "lower"
-        phrase = (
-            f"{more} {_lower(label(n['column'], meta))} ({value(n['column'], n['mean'], meta)} vs "
-            f"{value(n['column'], n['overall'], meta)})"
-        )
-    if not traits and not phrase:
+    numbers = sorted([*segment.numbers, *segment.analytics], key=lambda n: -abs(n["z"]))[: 1 if traits else 2]
+    phrases = [
+        f"{_lower(label(n['column'], meta))} {value(n['column'], n['mean'], meta)} "
+        f"(vs {value(n['column'], n['overall'], meta)} overall)"
+        for n in numbers
+    ]
+    if not traits and not phrases:
         return "Close to average on everything measured: no answer or number sets this segment apart."
-    parts = []
-    if traits:
-        parts.append("Mostly " + " and ".join(traits))
-    if phrase:
-        parts.append(phrase if traits else phrase[0].upper() + phrase[1:])
-    return "; ".join(parts) + "."
+    sentence = "; ".join(
+        [*(["Mostly " + " and ".join(traits)] if traits else []), " and ".join(phrases)]
+        if phrases
+        else ["Mostly " + " and ".join(traits)]
+    )
+    return sentence[0].upper() + sentence[1:] + "."
 
 
 def _lower(text: str) -> str:

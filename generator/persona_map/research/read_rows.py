@@ -20,6 +20,7 @@ import pandas as pd
 from persona_map.csv_files import CsvFormat, odd_quotes, open_text, records
 from persona_map.findings import Finding
 from persona_map.research.manifest import NUMERIC_ROLES, Source
+from persona_map.research.read_arrow import keyed_rows_only
 from persona_map.research.tables import finish_frame, wanted_columns
 
 MAX_PER_COLUMN = 3  # findings listed per column and problem before a summary line
@@ -302,6 +303,6 @@ def _check_values(
         elif column.role == "ordinal" and column.levels:
             report(present & ~values.isin(column.levels), "is not one of the declared levels",
                    f"use one of: {', '.join(column.levels)} (or add the level to the manifest)", "research.ordinal")  # fmt: skip
-        elif column.role == "key":
+        elif column.role == "key" and keyed_rows_only(spec, name):
             report(~present, "has no key", "every row needs its respondent/account id", "research.key")
     return frame, int(bad_rows.sum())

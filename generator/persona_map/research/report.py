@@ -84,7 +84,7 @@ def _how_sure(result: SegmentResult) -> list[str]:
     if not result.warnings:
         stable = "stable: resampled respondents give the same segments" if mean >= 0.9 else "fairly stable"
         lines += [
-            f"The {result.respondents} respondents fall into **{result.k} segments**. The structure is "
+            f"The {result.respondents} {result.unit} fall into **{result.k} segments**. The structure is "
             f"**{result.verdict}**: it is real (it clearly beats data made to have no segments: silhouette "
             f"{structure.get('silhouette', 0):.2f} against {_null_means(structure)}), and the segments are "
             f"{stable} (agreement {mean:.2f}).",
@@ -117,7 +117,7 @@ def _details(result: SegmentResult) -> list[str]:
     lines = [
         "## For researchers",
         "",
-        f"{result.respondents} respondents, {result.features} features, {options['method']} with k from "
+        f"{result.respondents} {result.unit}, {result.features} features, {options['method']} with k from "
         f"{options['k_min']} to {options['k_max']} (seed {options['seed']}).",
         "",
         "### Choosing the number of segments",

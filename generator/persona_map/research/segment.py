@@ -31,6 +31,7 @@ from persona_map.research.results import RESULTS_DIR, fingerprint
 from persona_map.research.segmentation import Progress, SegmentOptions, SegmentResult
 from persona_map.research.sources import Research, load_research
 from persona_map.research.structure import Structure, assess_structure, describe
+from persona_map.research.text_segments import interview_features, interview_profiles
 
 WEAK_STABILITY = 0.6  # mean adjusted Rand index across bootstrap refits
 
@@ -57,6 +58,12 @@ def segment(
 def _segment(
     research: Research, options: SegmentOptions, inputs: str, step: Progress, today: date | None
 ) -> SegmentResult:
+    if (
+        not research.by_kind("survey")
+        and not research.by_kind("analytics")
+        and research.by_kind("interviews")
+    ):
+        return _segment_interviews(research, options, inputs, step, today)
     step("joining sources")
     table = build_table(research)
     n = len(table.frame)
@@ -127,7 +134,53 @@ def _segment(
         model=_model(pre, clusterer, order, table),
         columns=_columns(table),
         notes=notes,
+        unit="respondents" if research.specs[table.base].kind == "survey" else "accounts",
         keys=table.frame.index,
+        labels=labels,
+    )
+
+
+def _segment_interviews(
+    research: Research, options: SegmentOptions, inputs: str, step: Progress, today: date | None
+) -> SegmentResult:
+    """Interview-only research: participants segmented by their own words, with the same honesty checks."""
+    step("reading the participants' words")
+    keys, X, turns = interview_features(research, options.seed)
+    ks = range(min(options.k_min, len(keys) - 1), min(options.k_max, len(keys) - 1) + 1)
+    step("choosing k")
+    with _fitting(options.method):
+        found = assess_structure(X, ks, fit_labels(options.method), options.seed)
+        clusterer = AutoKClusterer(
+            ks.start, ks.stop - 1, options.method, options.fit_sample, options.score_sample,
+            n_init=3, random_state=options.seed, n_jobs=-1,
+        ).fit(X)  # fmt: skip
+        step("checking stability")
+        stability, by_k = _stability(clusterer, X, options)
+    order = np.argsort(-np.bincount(clusterer.labels_, minlength=clusterer.n_clusters_), kind="stable")
+    rank = np.empty_like(order)
+    rank[order] = np.arange(len(order))
+    labels = rank[clusterer.labels_]
+    step("profiling segments")
+    segments, notes = interview_profiles(turns, keys, labels, clusterer.n_clusters_)
+    return SegmentResult(
+        created=(today or date.today()).isoformat(),
+        inputs=inputs,
+        options=asdict(options),
+        respondents=len(keys),
+        features=X.shape[1],
+        k=clusterer.n_clusters_,
+        scores=clusterer.scores_,
+        structure=found.to_dict(),
+        verdict=found.verdict,
+        stability=stability,
+        stability_by_k=by_k,
+        weak=not found.real or _mean(stability) < WEAK_STABILITY,
+        warnings=_warnings(found, stability, by_k, clusterer.n_clusters_),
+        segments=segments,
+        model={},  # words are not in a CRM export: contacts are routed by the rules alone
+        notes=notes,
+        unit="participants",
+        keys=keys,
         labels=labels,
     )
 

@@ -62,6 +62,7 @@ class SegmentResult:
     segments: list[Segment]
     columns: dict[str, dict[str, Any]] = field(default_factory=dict)  # what each feature is, for people
     notes: list[str] = field(default_factory=list)  # what the data did not allow (languages left out, ...)
+    unit: str = "respondents"  # what a row is: respondents (survey), accounts (analytics), participants
     model: dict[str, Any] = field(default_factory=dict, repr=False)
     keys: Any = field(default=None, repr=False)  # respondent keys, in the order of `labels`
     labels: Any = field(default=None, repr=False)  # segment index of every respondent

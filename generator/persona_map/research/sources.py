@@ -16,10 +16,10 @@ from pathlib import Path
 import pandas as pd
 
 from persona_map.csv_files import detect
-from persona_map.findings import Finding
+from persona_map.findings import Finding, Severity
 from persona_map.repository import Repository
 from persona_map.research.manifest import Manifest, Source
-from persona_map.research.read_arrow import fast_read
+from persona_map.research.read_arrow import fast_read, keyed_rows_only
 from persona_map.research.read_rows import slow_read
 
 
@@ -65,13 +65,20 @@ def read_source(path: Path, spec: Source, shown: str) -> tuple[pd.DataFrame | No
     findings += _header_findings(header, spec, shown)
     if any(f.is_error for f in findings):
         return None, findings
-    if fmt.ascii_compatible:
-        frame = fast_read(path, spec, fmt, list(fmt.header))
-        if frame is not None:
-            return frame, findings
-    # Something is off (or the encoding is not ASCII-compatible): read it row by row to say what and where.
-    frame, problems = slow_read(path, fmt, spec, header, shown)
-    return frame, findings + problems
+    frame = fast_read(path, spec, fmt, list(fmt.header)) if fmt.ascii_compatible else None
+    if frame is None:
+        # Something is off (or the encoding is not ASCII-compatible): read row by row to say what and where.
+        frame, problems = slow_read(path, fmt, spec, header, shown)
+        findings += problems
+    if frame is not None and spec.key in frame and not keyed_rows_only(spec, spec.key):
+        unkeyed = int(frame[spec.key].isna().sum())
+        if unkeyed:
+            findings.append(
+                Finding(shown, 0, 0, spec.key, f"{unkeyed:,} of {len(frame):,} rows have no {spec.key}: they are left out",
+                        f"export {spec.key} for every row if those rows should count", "research.no-key",
+                        Severity.WARNING)
+            )  # fmt: skip
+    return frame, findings
 
 
 def _header_findings(header: list[str], spec: Source, shown: str) -> list[Finding]:
