@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
+from persona_map.check.citations import citation_findings
 from persona_map.check.persona_rules import Context, file_rules, repository_rules
 from persona_map.check.privacy import scan_manifest, scan_persona, scan_research
 from persona_map.findings import CheckResult, Finding
@@ -68,6 +69,7 @@ def check(
         result.extend(scan_manifest(manifest))
         if scan_research_files:
             result.extend(scan_research(repo, manifest))
+            result.extend(citation_findings(repo, manifest, docs))
     result.documents = docs
     result.manifest = manifest
     result.extend(across_findings(docs))

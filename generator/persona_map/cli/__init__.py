@@ -7,7 +7,7 @@ import traceback
 import click
 
 from persona_map import __version__
-from persona_map.cli import check, classify, render, review, segment, suggest
+from persona_map.cli import check, classify, init, render, review, segment, suggest
 from persona_map.errors import InvalidPersonas, PersonaError
 
 
@@ -56,5 +56,6 @@ for command in (
     segment.segment,
     suggest.suggest,
     classify.classify,
+    init.init,
 ):
     main.add_command(command)

@@ -11,6 +11,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from persona_map.atomic import write_atomic
+from persona_map.data_paths import get
 from persona_map.errors import EditError
 from persona_map.personal_data import found
 from persona_map.repository import Repository
@@ -22,7 +23,11 @@ DRAFTS_DIR = RESULTS_DIR / "candidates"
 
 
 def plan_drafts(
-    suggestions: Suggestions, manifest: Manifest, today: date, last_research: str
+    suggestions: Suggestions,
+    manifest: Manifest,
+    today: date,
+    last_research: str,
+    schema: dict[str, Any] | None = None,
 ) -> dict[str, str]:
     """Draft file (relative to the repository) -> its YAML text, one per segment no persona matches."""
     drafts = {}
@@ -30,7 +35,7 @@ def plan_drafts(
         title = segment.get("modes", {}).get("job_title", segment["id"])
         draft_id = f"candidate-{segment['id'].lower()}-{_slug(title)}"
         drafts[(DRAFTS_DIR / f"{draft_id}.yaml").as_posix()] = draft_yaml(
-            draft_id, segment, manifest, today, last_research
+            draft_id, segment, manifest, today, last_research, schema
         )
     return drafts
 
@@ -61,6 +66,12 @@ ROLE_COLUMNS = {
 }
 
 
+def _allowed(schema: dict[str, Any] | None, section: str, field: str) -> tuple[str, ...] | None:
+    """The values the persona schema allows for spec.<section>.<field>, when it lists them."""
+    enum = get(schema or {}, "properties", "spec", "properties", section, "properties", field, "enum")
+    return tuple(str(v) for v in enum) if isinstance(enum, list) else None
+
+
 def _share(segment: dict[str, Any], column: str, value: str) -> float | None:
     return segment.get("distributions", {}).get(column, {}).get(value)
 
@@ -87,7 +98,12 @@ def _clean(text: str) -> bool:
 
 
 def draft_yaml(
-    draft_id: str, segment: dict[str, Any], manifest: Manifest, today: date, last_research: str
+    draft_id: str,
+    segment: dict[str, Any],
+    manifest: Manifest,
+    today: date,
+    last_research: str,
+    schema: dict[str, Any] | None = None,
 ) -> str:
     """A persona file to complete by hand, emitted by the YAML library.
 
@@ -113,14 +129,20 @@ def draft_yaml(
     spec["role"], spec["company"] = CommentedMap(), CommentedMap()
     for column, (section, field) in ROLE_COLUMNS.items():
         value = modes.get(column)
-        if column == "seniority" and value not in SENIORITY:
-            value = None
-        if value is None and field not in ("title", "seniority"):
+        allowed = _allowed(schema, section, field) or (SENIORITY if field == "seniority" else None)
+        said = value
+        if value is not None and allowed is not None and value not in allowed:
+            value = None  # the research's answer is not one of the persona format's values
+        if value is None and field not in ("title", "seniority") and said is None:
             continue
         spec[section][field] = value if value is not None else f"TODO: {field}"
-        share = _share(segment, column, value) if value is not None else None
-        if share is not None:
+        share = _share(segment, column, said) if said is not None else None
+        if value is not None and share is not None:
             spec[section].yaml_add_eol_comment(f"{share:.0%} of the segment", field)
+        elif said is not None:
+            spec[section].yaml_add_eol_comment(
+                f"the research says '{said}' ({share or 0:.0%}): not one of {', '.join(allowed or ())}", field
+            )
     if not spec["company"]:
         del spec["company"]
     for field, word, todo in (
