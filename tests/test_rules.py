@@ -8,10 +8,12 @@ from pathlib import Path
 
 import pytest
 
+from persona_map.check.catalog import build_catalog
 from persona_map.check.check import check
+from persona_map.check.review import due_for_review
 from persona_map.config import Config
 from persona_map.dates import add_months, review_dates
-from persona_map.errors import ConfigError
+from persona_map.errors import ConfigError, InvalidPersonas
 from persona_map.repository import Repository
 from tests.conftest import TODAY
 
@@ -140,3 +142,61 @@ def test_review_by_adds_months_and_clamps():
     dates = review_dates({"last_reviewed": "2026-03-15", "review_by": "2026-04-01"}, 12)
     assert dates.review_by == date(2026, 4, 1) and dates.explicit
     assert review_dates({"last_reviewed": "2026-02-30"}, 12) is None
+
+
+def test_review_dates_stop_at_the_last_day_there_is():
+    assert add_months(date(9999, 1, 15), 11) == date(9999, 12, 15)
+    assert add_months(date(9999, 1, 15), 12) is None
+    assert add_months(date(2026, 1, 15), 10**20) is None
+    dates = review_dates({"last_reviewed": "9999-01-15"}, 12)
+    assert dates.review_by == date.max and dates.past_last_day == ("last_reviewed",)
+    drift = {"score": 0.5, "detected": "9999-12-31"}
+    dates = review_dates({"last_reviewed": "2026-10-01"}, 12, drift)
+    assert dates.review_by == date(2027, 10, 1) and dates.past_last_day == ("drift",)
+    assert review_dates({"last_reviewed": "2026-10-01", "review_by": "9999-12-31"}, 12).past_last_day == ()
+
+
+CARLA = "personas/compliance-officer-carla.yaml"
+EDGE_DATES = {
+    "last-reviewed": (
+        [("last_reviewed: 2026-11-04", "last_reviewed: 9999-01-15")],
+        "spec.review.last_reviewed",
+        "last reviewed 9999-01-15 plus 12 months is after 9999-12-31",
+    ),
+    "interval": (
+        [
+            ("last_reviewed: 2026-11-04", "last_reviewed: 9998-06-01"),
+            ("interval_months: 12", "interval_months: 24"),
+        ],
+        "spec.review.last_reviewed",
+        "last reviewed 9998-06-01 plus 24 months is after 9999-12-31",
+    ),
+    "drift": (
+        [("    quote_candidates:", "    drift: {score: 0.5, detected: 9999-12-31}\n    quote_candidates:")],
+        "spec.evidence.drift.detected",
+        "drift detected 9999-12-31 sets a review date 30 days later, which is after 9999-12-31",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(EDGE_DATES))
+def test_dates_near_the_last_day_are_findings_everywhere(repo_copy: Path, case: str):
+    edits, path, message = EDGE_DATES[case]
+    for old, new in edits:
+        _edit(repo_copy / CARLA, old, new)
+    repo = Repository.open(repo_copy)
+    [finding] = check(repo, today=TODAY).errors
+    assert (finding.file, finding.code, finding.path) == (CARLA, "review.date-range", path)
+    assert message in finding.message and finding.hint
+    with pytest.raises(InvalidPersonas) as raised:  # the site build (mkdocs) checks through the catalog
+        build_catalog(repo, today=TODAY)
+    assert [f.code for f in raised.value.result.findings] == ["review.date-range"]
+    assert due_for_review(repo, date.max, 30), "the other personas are overdue on the last day"
+
+
+def test_a_review_by_date_on_the_last_day_is_valid(repo_copy: Path):
+    _edit(repo_copy / CARLA, "interval_months: 12", "review_by: 9999-12-31")
+    repo = Repository.open(repo_copy)
+    assert check(repo, today=TODAY).findings == []
+    due = {i.id: i.status for i in due_for_review(repo, date(9999, 12, 30), 30)}
+    assert due["compliance-officer-carla"] == "due-soon" and len(due) == 4

@@ -14,7 +14,7 @@ from typing import Any
 
 from persona_map.config import Config
 from persona_map.data_paths import JsonPath, get
-from persona_map.dates import Status, review_dates
+from persona_map.dates import DRIFT_GRACE_DAYS, LAST_DAY, ReviewDates, Status, days_text, review_dates
 from persona_map.findings import Finding, Severity
 from persona_map.repository import SCHEMA_COMMENT, SCHEMA_COMMENT_PATTERN
 from persona_map.research.manifest import Manifest
@@ -68,6 +68,8 @@ def _review_rule(doc: Document, ctx: Context) -> list[Finding]:
     )
     if dates is None:
         return []
+    if dates.past_last_day:
+        return [f for field in dates.past_last_day for f in _past_last_day(doc, field, dates, ctx.today)]
     status = dates.status(ctx.today, ctx.config.due_soon_days)
     where: JsonPath = ("spec", "review", "review_by" if dates.explicit else "last_reviewed")
     basis = (
@@ -78,14 +80,18 @@ def _review_rule(doc: Document, ctx: Context) -> list[Finding]:
     if dates.drift is not None:
         where = ("spec", "evidence", "drift")
         basis = f"the research drifted away from this persona (drift score {dates.drift:.2f})"
-    hint = "review it with its owner against current research, then set spec.review.last_reviewed to today"
+    name, owner = _name_and_owner(doc)
+    hint = (
+        f"its owner ({owner}) reviews it against current research and updates what changed, then sets "
+        "spec.review.last_reviewed to the day of the review (`personas review` lists every persona due)"
+    )
     if status is Status.OVERDUE:
         days = (ctx.today - dates.review_by).days
         return [
             doc.finding(
                 where,
-                f"persona is stale: review was due {dates.review_by.isoformat()} "
-                f"({days} day{'s' if days != 1 else ''} ago; {basis})",
+                f"persona '{name}' is stale: review was due {dates.review_by.isoformat()} "
+                f"({days_text(days)} ago; {basis})",
                 hint,
                 "review.overdue",
             )
@@ -95,13 +101,54 @@ def _review_rule(doc: Document, ctx: Context) -> list[Finding]:
         return [
             doc.finding(
                 where,
-                f"review due {dates.review_by.isoformat()} (in {days} days; {basis})",
+                f"review due {dates.review_by.isoformat()} (in {days_text(days)}; {basis})",
                 hint,
                 "review.due-soon",
                 Severity.WARNING,
             )
         ]
     return []
+
+
+def _name_and_owner(doc: Document) -> tuple[str, str]:
+    """The persona's name (its id, or its file, when it has none) and its owner, for review messages."""
+    name = next(
+        (
+            v
+            for v in (get(doc.data, "metadata", k) for k in ("name", "id"))
+            if isinstance(v, str) and v.strip()
+        ),
+        Path(doc.file).stem,
+    )
+    owner = get(doc.data, "metadata", "owner")
+    return name, owner if isinstance(owner, str) and owner.strip() else "none set yet: add metadata.owner"
+
+
+def _past_last_day(doc: Document, field: str, dates: ReviewDates, today: date) -> list[Finding]:
+    """A date typed far in the future (9999) whose review date would fall after the last day there is."""
+    if field == "drift":
+        detected = get(doc.data, "spec", "evidence", "drift", "detected")
+        return [
+            doc.finding(
+                ("spec", "evidence", "drift", "detected"),
+                f"drift detected {detected} sets a review date {DRIFT_GRACE_DAYS} days later, "
+                f"which is after {LAST_DAY.isoformat()}, the last date there is",
+                "write the day the drift was found as YYYY-MM-DD (personas suggest --apply writes it)",
+                "review.date-range",
+            )
+        ]
+    last = dates.last_reviewed or LAST_DAY
+    if last <= today:
+        return []  # only an interval of millennia reaches that far: the schema's maximum reports it
+    return [
+        doc.finding(
+            ("spec", "review", "last_reviewed"),
+            f"last reviewed {last.isoformat()} plus {dates.interval_months} months is after "
+            f"{LAST_DAY.isoformat()}, the last date there is",
+            "write the day of the last review as YYYY-MM-DD",
+            "review.date-range",
+        )
+    ]
 
 
 def _evidence_rule(doc: Document, ctx: Context) -> list[Finding]:
