@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from datetime import date
 from pathlib import Path
@@ -14,8 +15,9 @@ from persona_map.check.review import due_for_review
 from persona_map.config import Config
 from persona_map.dates import add_months, review_dates
 from persona_map.errors import ConfigError, InvalidPersonas
+from persona_map.ids import MAX_LENGTH, MIN_LENGTH, SLUG, id_problem, reserved_on_windows
 from persona_map.repository import Repository
-from tests.conftest import TODAY
+from tests.conftest import ROOT, TODAY
 
 
 def _codes(root: Path, today: date = TODAY) -> list[tuple[str, str]]:
@@ -200,3 +202,41 @@ def test_a_review_by_date_on_the_last_day_is_valid(repo_copy: Path):
     assert check(repo, today=TODAY).findings == []
     due = {i.id: i.status for i in due_for_review(repo, date(9999, 12, 30), 30)}
     assert due["compliance-officer-carla"] == "due-soon" and len(due) == 4
+
+
+@pytest.mark.parametrize("name", ["con", "NUL", "Aux", "prn", "com1", "COM9", "lpt1", "Lpt9"])
+def test_ids_and_file_names_windows_cannot_hold_are_refused(repo_copy: Path, name: str):
+    source = (repo_copy / "personas/developer-dev.yaml").read_text(encoding="utf-8")
+    source = source.split("  # Routes CRM contacts")[0].replace("tier: primary", "tier: secondary")
+    (repo_copy / f"personas/{name}.yaml").write_text(source.replace("id: developer-dev", f"id: {name}"))
+    findings = [
+        f for f in check(Repository.open(repo_copy), today=TODAY).errors if f.code == "repo.windows-name"
+    ]
+    assert len(findings) == 1, findings
+    assert findings[0].file == f"personas/{name}.yaml" and "device name on Windows" in findings[0].message
+
+
+def test_windows_names_in_any_case_and_with_an_extension():
+    names = [f"{stem}{n}" for stem in ("com", "LPT", "Com") for n in range(10)] + [
+        "con",
+        "PRN",
+        "aux.yaml",
+        "nul ",
+    ]
+    assert all(reserved_on_windows(name) for name in names)
+    assert not any(
+        reserved_on_windows(name) for name in ("console", "com10", "nully", "auxiliary", "lpt", "a-con")
+    )
+    assert (
+        id_problem("com1") and id_problem("Platform") and id_problem("x") and not id_problem("platform-lead")
+    )
+
+
+def test_the_id_rules_are_the_schemas():
+    schema = json.loads((ROOT / "schema/persona.schema.json").read_text(encoding="utf-8"))
+    field = schema["properties"]["metadata"]["properties"]["id"]
+    assert (SLUG.pattern, MIN_LENGTH, MAX_LENGTH) == (
+        field["pattern"],
+        field["minLength"],
+        field["maxLength"],
+    )

@@ -16,6 +16,7 @@ from persona_map.config import Config
 from persona_map.data_paths import JsonPath, get
 from persona_map.dates import DRIFT_GRACE_DAYS, LAST_DAY, ReviewDates, Status, days_text, review_dates
 from persona_map.findings import Finding, Severity
+from persona_map.ids import reserved_on_windows
 from persona_map.repository import SCHEMA_COMMENT, SCHEMA_COMMENT_PATTERN
 from persona_map.research.manifest import Manifest
 from persona_map.yaml_load import Document
@@ -56,8 +57,36 @@ def file_rules(doc: Document, path: Path, ctx: Context) -> list[Finding]:
                 "repo.id-filename",
             )
         )
+    findings += _windows_rule(doc, path, persona_id)
     findings += _review_rule(doc, ctx)
     findings += _evidence_rule(doc, ctx)
+    return findings
+
+
+def _windows_rule(doc: Document, path: Path, persona_id: object) -> list[Finding]:
+    """An id or file name Windows cannot hold (CON, NUL, COM1, ...): the repository would not check out there."""
+    findings = []
+    if isinstance(persona_id, str) and reserved_on_windows(persona_id):
+        findings.append(
+            doc.finding(
+                ("metadata", "id"),
+                f"id '{persona_id}' is a device name on Windows, where no file can be called {persona_id}.yaml",
+                f"choose another id, such as '{persona_id.casefold()}-' plus the role, and rename the file to match",
+                "repo.windows-name",
+            )
+        )
+    if reserved_on_windows(path.stem) and path.stem != persona_id:
+        findings.append(
+            Finding(
+                doc.file,
+                1,
+                1,
+                "",
+                f"file name {path.name} is a device name on Windows: a checkout there fails",
+                "rename the file to <id>.yaml with an id that is not CON, PRN, AUX, NUL, COM0-9 or LPT0-9",
+                "repo.windows-name",
+            )
+        )
     return findings
 
 
