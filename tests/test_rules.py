@@ -240,3 +240,27 @@ def test_the_id_rules_are_the_schemas():
         field["minLength"],
         field["maxLength"],
     )
+
+
+def test_an_invalid_tier_comes_first_and_the_budget_counts_only_valid_files(repo_copy: Path):
+    _edit(repo_copy / "personas/platform-lead-priya.yaml", "tier: primary", "tier: Primary")
+    (repo_copy / "personas/broken.yaml").write_text("metadata: [\n")
+    result = check(Repository.open(repo_copy), today=TODAY)
+    assert [(f.file, f.code) for f in result.sorted()] == [
+        ("personas/broken.yaml", "yaml.syntax"),
+        ("personas/platform-lead-priya.yaml", "schema.enum"),
+        ("personas", "repo.primary-count"),
+    ]
+    budget = result.sorted()[-1]
+    assert budget.message.startswith("2 primary personas (developer-dev, eng-manager-marco)")
+    assert "not counted: personas/broken.yaml, personas/platform-lead-priya.yaml" in budget.message
+    assert budget.hint.startswith("fix the files with errors first")
+
+
+def test_a_file_with_schema_errors_does_not_count_towards_the_budget(repo_copy: Path):
+    _edit(repo_copy / "pyproject.toml", "primary_min = 3", "primary_min = 1")
+    _edit(repo_copy / "pyproject.toml", "primary_max = 5", "primary_max = 2")
+    assert "3 primary personas" in check(Repository.open(repo_copy), today=TODAY).errors[0].message
+    _edit(repo_copy / "personas/platform-lead-priya.yaml", "seniority: director", "seniority: boss")
+    result = check(Repository.open(repo_copy), today=TODAY)
+    assert [f.code for f in result.errors] == ["schema.enum"], "two valid primaries are within 1 to 2"

@@ -6,7 +6,7 @@ never hides a stale review date.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -223,8 +223,14 @@ def _list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else []
 
 
-def repository_rules(docs: Iterable[Document], ctx: Context, personas_dir: str) -> list[Finding]:
-    """Rules across all personas: unique ids and the primary-persona budget."""
+def repository_rules(
+    docs: Iterable[Document], ctx: Context, personas_dir: str, uncounted: Sequence[str] = ()
+) -> list[Finding]:
+    """Rules across all personas: unique ids and the primary-persona budget.
+
+    The budget counts only the documents whose files are not in `uncounted` (files with schema errors,
+    whose tier cannot be trusted); its finding names them, and comes after their own findings.
+    """
     findings: list[Finding] = []
     docs = list(docs)
     seen: dict[str, Document] = {}
@@ -243,7 +249,9 @@ def repository_rules(docs: Iterable[Document], ctx: Context, personas_dir: str) 
             )
         else:
             seen[persona_id] = doc
-    primaries = [doc for doc in docs if get(doc.data, "metadata", "tier") == "primary"]
+    primaries = [
+        doc for doc in docs if doc.file not in uncounted and get(doc.data, "metadata", "tier") == "primary"
+    ]
     low, high = ctx.config.primary_min, ctx.config.primary_max
     if not low <= len(primaries) <= high:
         names = ", ".join(str(get(d.data, "metadata", "id")) for d in primaries) or "none"
@@ -252,13 +260,17 @@ def repository_rules(docs: Iterable[Document], ctx: Context, personas_dir: str) 
             if len(primaries) > high
             else "promote a research-backed persona to primary or add one from research"
         )
+        left_out = ""
+        if uncounted:
+            fix = "fix the files with errors first, then " + fix
+            left_out = f" (files with errors not counted: {', '.join(uncounted)})"
         findings.append(
             Finding(
                 personas_dir,
                 0,
                 0,
                 "",
-                f"{len(primaries)} primary personas ({names}); the limit is {low} to {high}",
+                f"{len(primaries)} primary personas ({names}); the limit is {low} to {high}{left_out}",
                 f"{fix} (limits: [tool.personas] in pyproject.toml)",
                 "repo.primary-count",
             )
