@@ -264,3 +264,15 @@ def test_a_file_with_schema_errors_does_not_count_towards_the_budget(repo_copy: 
     _edit(repo_copy / "personas/platform-lead-priya.yaml", "seniority: director", "seniority: boss")
     result = check(Repository.open(repo_copy), today=TODAY)
     assert [f.code for f in result.errors] == ["schema.enum"], "two valid primaries are within 1 to 2"
+
+
+def test_a_stale_persona_is_named_with_its_owner_in_one_clean_line(repo_copy: Path):
+    _edit(
+        repo_copy / "personas/developer-dev.yaml",
+        "name: Dev, the Startup Developer",
+        'name: "Dev\\n\\u001b[31mred"',
+    )
+    _edit(repo_copy / "personas/developer-dev.yaml", "last_reviewed: 2026-10-21", "last_reviewed: 2024-10-21")
+    [stale] = [f for f in check(Repository.open(repo_copy), today=TODAY).errors if f.code == "review.overdue"]
+    assert stale.message.startswith("persona 'Dev red' is stale: review was due 2025-10-21 (403 days ago;")
+    assert stale.hint.startswith("its owner (@northwind/devex-pm) reviews it against current research")

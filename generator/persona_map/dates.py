@@ -26,9 +26,8 @@ class ReviewDates:
     explicit: bool
     interval_months: int
     drift: float | None = None  # set when research drift since the last review brought the date forward
-    past_last_day: tuple[
-        str, ...
-    ] = ()  # "last_reviewed", "drift": fields whose date would fall after LAST_DAY
+    # The fields ("last_reviewed", "drift") whose review date would fall after LAST_DAY: not computed.
+    past_last_day: tuple[str, ...] = ()
 
     def status(self, today: date, due_soon_days: int) -> Status:
         if today > self.review_by:

@@ -17,6 +17,7 @@ from persona_map.data_paths import JsonPath, get
 from persona_map.dates import DRIFT_GRACE_DAYS, LAST_DAY, ReviewDates, Status, days_text, review_dates
 from persona_map.findings import Finding, Severity
 from persona_map.ids import reserved_on_windows
+from persona_map.markdown import terminal_text
 from persona_map.repository import SCHEMA_COMMENT, SCHEMA_COMMENT_PATTERN
 from persona_map.research.manifest import Manifest
 from persona_map.yaml_load import Document
@@ -150,7 +151,8 @@ def _name_and_owner(doc: Document) -> tuple[str, str]:
         Path(doc.file).stem,
     )
     owner = get(doc.data, "metadata", "owner")
-    return name, owner if isinstance(owner, str) and owner.strip() else "none set yet: add metadata.owner"
+    owner = owner if isinstance(owner, str) and owner.strip() else "none set yet: add metadata.owner"
+    return " ".join(terminal_text(name).split()), " ".join(terminal_text(owner).split())
 
 
 def _past_last_day(doc: Document, field: str, dates: ReviewDates, today: date) -> list[Finding]:
