@@ -127,7 +127,7 @@ spec:
     - Stock-outs of common drugs.
   quotes:
     - text: The stock system never knows what is actually on the shelf.
-      source: interviews-2026
+      source: survey-2026
       respondent: S0002
   evidence:
     sources:

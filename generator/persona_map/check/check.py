@@ -27,7 +27,8 @@ def check(
     """Check the repository's personas (or only `paths`) and return every finding at once.
 
     Repository-wide rules (unique ids, 3-5 primary personas) run only when the whole personas/ folder is
-    checked, since a handful of files says nothing about the budget.
+    checked, since a handful of files says nothing about the budget; the budget counts only schema-valid
+    files (in `Primary`, the tier is the error, not the count).
     """
     result = CheckResult()
     manifest, manifest_findings = load_manifest(repo)
@@ -40,6 +41,7 @@ def check(
     else:
         files = list(paths)
     docs: list[Document] = []
+    uncounted: list[str] = []  # files whose tier cannot be trusted: the budget leaves them out
     schema = repo.schema_path()
     for path in files:
         shown = repo.display(path)
@@ -47,6 +49,7 @@ def check(
         doc, findings = load(path, shown)
         result.extend(findings)
         if doc is None:
+            uncounted.append(shown)
             continue
         if not isinstance(doc.data, dict):
             kind = "a list" if isinstance(doc.data, list) else "a single value"
@@ -62,9 +65,13 @@ def check(
                     )
                 ]
             )
+            uncounted.append(shown)
             continue
-        result.extend(check_document(doc, path, schema, ctx))
+        findings = check_document(doc, path, schema, ctx)
+        result.extend(findings)
         docs.append(doc)
+        if any(f.is_error and f.code.startswith("schema.") for f in findings):
+            uncounted.append(shown)
     if manifest.loaded:
         result.extend(scan_manifest(manifest))
         if scan_research_files:
@@ -74,7 +81,7 @@ def check(
     result.manifest = manifest
     result.extend(across_findings(docs))
     if whole_repository:
-        result.extend(repository_rules(docs, ctx, repo.display(repo.personas_dir)))
+        result.extend(repository_rules(docs, ctx, repo.display(repo.personas_dir), uncounted))
     return result
 
 

@@ -124,7 +124,7 @@ def draft_yaml(
     )[:2]
     spec["summary"] = "TODO: one line on who this is, from what sets the segment apart (see the comment)"
     if traits:
-        spec.yaml_add_eol_comment("sets the segment apart: " + "; ".join(traits), "summary")
+        spec.yaml_add_eol_comment(_comment("sets the segment apart: " + "; ".join(traits)), "summary")
     spec["narrative"] = "TODO: a short story of their working day."
     spec["role"], spec["company"] = CommentedMap(), CommentedMap()
     for column, (section, field) in ROLE_COLUMNS.items():
@@ -138,10 +138,11 @@ def draft_yaml(
         spec[section][field] = value if value is not None else f"TODO: {field}"
         share = _share(segment, column, said) if said is not None else None
         if value is not None and share is not None:
-            spec[section].yaml_add_eol_comment(f"{share:.0%} of the segment", field)
-        elif said is not None:
+            spec[section].yaml_add_eol_comment(_comment(f"{share:.0%} of the segment"), field)
+        elif value is None and said is not None and allowed:
             spec[section].yaml_add_eol_comment(
-                f"the research says '{said}' ({share or 0:.0%}): not one of {', '.join(allowed or ())}", field
+                _comment(f"the research says '{said}' ({share or 0:.0%}), not one of {', '.join(allowed)}"),
+                field,
             )
     if not spec["company"]:
         del spec["company"]
@@ -152,7 +153,7 @@ def draft_yaml(
         picked = _distinct(segment, word)
         spec[field] = CommentedSeq([str(c["value"]) for c in picked] or [todo])
         for index, category in enumerate(picked):
-            spec[field].yaml_add_eol_comment(_figure(category), index)
+            spec[field].yaml_add_eol_comment(_comment(_figure(category)), index)
         if field == "goals":
             spec["motivations"] = CommentedSeq(["TODO: why do these goals matter to them?"])
     for field, word, prefix in (("behaviours", "tool", "Uses "), ("channels", "channel", "")):
@@ -160,7 +161,7 @@ def draft_yaml(
         if picked:
             spec[field] = CommentedSeq([prefix + str(c["value"]) for c in picked])
             for index, category in enumerate(picked):
-                spec[field].yaml_add_eol_comment(_figure(category), index)
+                spec[field].yaml_add_eol_comment(_comment(_figure(category)), index)
     quotes = [
         q
         for q in segment.get("quotes", [])
@@ -182,7 +183,9 @@ def draft_yaml(
         segment_share=round(float(segment["share"]), 2),
         last_research_date=last_research or today.isoformat(),
     )
-    evidence.yaml_add_eol_comment(f"members of {segment['id']} in the latest segmentation", "sample_size")
+    evidence.yaml_add_eol_comment(
+        _comment(f"members of {segment['id']} in the latest segmentation"), "sample_size"
+    )
     spec["review"] = CommentedMap(last_reviewed=today.isoformat())
     doc.yaml_set_start_comment(
         "yaml-language-server: $schema=../../../schema/persona.schema.json\n"
@@ -190,6 +193,11 @@ def draft_yaml(
         "latest segmentation.\nComplete every TODO, move the file to personas/ as <id>.yaml and open a pull request."
     )
     return _dump(doc)
+
+
+def _comment(text: str) -> str:
+    """Research text inside a YAML comment: on one line, so it can never become YAML."""
+    return " ".join(text.split())
 
 
 def _dump(doc: CommentedMap) -> str:
