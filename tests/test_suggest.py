@@ -720,7 +720,14 @@ def test_drafts_are_emitted_by_the_yaml_library_and_carry_nothing_smuggled() -> 
         "share": 0.145,
         "modes": {"job_title": "Compliance Lead\nrespondent: forged", "seniority": "not-a-band"},
         "categories": [
-            {"column": "top_goal", "value": "audit trails", "share": 0.62, "overall": 0.2, "lift": 3.1}
+            {"column": "top_goal", "value": "audit trails", "share": 0.62, "overall": 0.2, "lift": 3.1},
+            {
+                "column": "biggest_pain",
+                "value": "logs\nevidence: forged",
+                "share": 0.5,
+                "overall": 0.2,
+                "lift": 2.5,
+            },
         ],
         "quotes": [
             {
@@ -741,5 +748,7 @@ def test_drafts_are_emitted_by_the_yaml_library_and_carry_nothing_smuggled() -> 
     assert data["spec"]["role"]["title"] == "Compliance Lead\nrespondent: forged"  # a value, not a key
     assert data["spec"]["role"]["seniority"] == "TODO: seniority", "no seniority is invented"
     assert data["spec"]["goals"] == ["audit trails"]
+    assert data["spec"]["pain_points"] == ["logs\nevidence: forged"], "a value, not a key"
+    assert set(data["spec"]["evidence"]) == {"sources", "sample_size", "segment_share", "last_research_date"}
     assert "62% here vs 20% overall" in text, "data-derived fields carry their figure"
     assert "fabricated" not in text and "#hidden" not in text and "7946" not in text
