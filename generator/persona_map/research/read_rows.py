@@ -29,9 +29,12 @@ HOPELESS = 5  # chunks read after the first error in which every row was bad: st
 
 
 def slow_read(
-    path: Path, fmt: CsvFormat, spec: Source, header: list[str], shown: str
+    path: Path, fmt: CsvFormat, spec: Source, header: list[str], shown: str, *, keep: bool = True
 ) -> tuple[pd.DataFrame | None, list[Finding]]:
-    """The typed table of one file and every problem in it (None when there is an error)."""
+    """The typed table of one file and every problem in it (None when there is an error).
+
+    `keep=False` only looks for problems, holding one chunk at a time (the table is then None).
+    """
     unclosed = _unclosed_quote(path, fmt)
     if unclosed:
         return None, [
@@ -60,7 +63,7 @@ def slow_read(
                 frame, bad_rows = _check_values(frame, spec, np.asarray(lines), found, header)
                 if keys is not None:
                     keys.add(frame[spec.key], np.asarray(lines))
-                if not found.errors:
+                if keep and not found.errors:
                     frames.append(frame)
                 else:
                     frames.clear()

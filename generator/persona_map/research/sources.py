@@ -68,7 +68,11 @@ def read_source(path: Path, spec: Source, shown: str) -> tuple[pd.DataFrame | No
     frame = fast_read(path, spec, fmt, list(fmt.header)) if fmt.ascii_compatible else None
     if frame is None:
         # Something is off (or the encoding is not ASCII-compatible): read row by row to say what and where.
-        frame, problems = slow_read(path, fmt, spec, header, shown)
+        # When the Arrow reader refused an ASCII-compatible file there is almost surely a problem: find it
+        # holding one chunk at a time, and keep the rows only if the file turns out clean after all.
+        frame, problems = slow_read(path, fmt, spec, header, shown, keep=not fmt.ascii_compatible)
+        if frame is None and fmt.ascii_compatible and not any(p.is_error for p in problems):
+            frame, problems = slow_read(path, fmt, spec, header, shown)
         findings += problems
     if frame is not None and spec.key in frame and not keyed_rows_only(spec, spec.key):
         unkeyed = int(frame[spec.key].isna().sum())
