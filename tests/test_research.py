@@ -242,7 +242,9 @@ def test_the_repository_research_loads_typed_without_personal_data():
             ):  # a multi-select: one category per combination
                 assert isinstance(dtype, pd.CategoricalDtype), (sid, name, dtype)
                 assert dtype.ordered == (role == "ordinal"), (sid, name)
-            elif role in ("likert", "numeric"):
+            elif role == "likert":  # small whole numbers: float32 holds them exactly in half the memory
+                assert dtype in ("float32", "float64"), (sid, name, dtype)
+            elif role == "numeric":
                 assert dtype == "float64", (sid, name, dtype)
             elif role == "date":
                 assert pd.api.types.is_datetime64_dtype(dtype), (sid, name, dtype)

@@ -15,6 +15,7 @@ from persona_map.research.interviews import language_notes, participant_turns, v
 from persona_map.research.segmentation import Segment
 from persona_map.research.sources import Research
 
+CHUNK = 1 << 20  # rows counted at a time
 DIFFERENT = 0.3  # standard deviations from the overall mean that count as a difference worth reporting
 
 
@@ -50,16 +51,14 @@ def profiles(
     behaviour = [c for c in table.columns("numeric") if ":" in c]
     for columns, attribute in ((numeric, "numbers"), (behaviour, "analytics")):
         for column in columns:
-            values = _as_number(frame[column]).to_numpy(dtype=np.float64, na_value=np.nan)
-            members = labels
-            if np.isnan(values).any():
-                ok = ~np.isnan(values)
-                values, members = values[ok], labels[ok]
-            if not len(values) or values.std() == 0:
+            sums, squares, counts = _moments(frame[column], labels, k)
+            total = counts.sum()
+            if not total:
+                continue
+            mean = sums.sum() / total
+            std = np.sqrt(max(squares.sum() / total - mean * mean, 0.0))
+            if std <= 1e-12 * max(abs(mean), 1.0):
                 continue  # the same for everyone says nothing about any segment
-            mean, std = values.mean(), values.std()
-            sums = np.bincount(members, weights=values, minlength=k)
-            counts = np.bincount(members, minlength=k)
             for i, seg in enumerate(segments):
                 if counts[i]:
                     inside = sums[i] / counts[i]
@@ -91,9 +90,32 @@ def profiles(
 
 
 def _counts(labels: np.ndarray, codes: np.ndarray, width: int, k: int) -> np.ndarray:
-    """k x width: how many members of each segment have each code (code -1, a missing value, is not counted)."""
-    flat = labels * (width + 1) + (codes.astype(np.int64) + 1)
-    return np.bincount(flat, minlength=k * (width + 1)).reshape(k, width + 1)[:, 1:]
+    """k x width: how many members of each segment have each code (code -1, a missing value, is not counted).
+
+    Counted a chunk of rows at a time, so memory holds one chunk's arithmetic whatever the number of rows.
+    """
+    out = np.zeros(k * (width + 1), dtype=np.int64)
+    for start in range(0, len(labels), CHUNK):
+        flat = labels[start : start + CHUNK].astype(np.int64) * (width + 1)
+        flat += codes[start : start + CHUNK].astype(np.int64) + 1
+        out += np.bincount(flat, minlength=k * (width + 1))
+    return out.reshape(k, width + 1)[:, 1:]
+
+
+def _moments(column: pd.Series, labels: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per segment: the sum, the sum of squares and the count of a column's numbers (missing ones left out),
+    a chunk of rows at a time."""
+    sums, squares, counts = np.zeros(k), np.zeros(k), np.zeros(k, dtype=np.int64)
+    for start in range(0, len(labels), CHUNK):
+        values = _as_number(column.iloc[start : start + CHUNK]).to_numpy(dtype=np.float64, na_value=np.nan)
+        members = labels[start : start + CHUNK]
+        ok = ~np.isnan(values)
+        if not ok.all():
+            values, members = values[ok], members[ok]
+        sums += np.bincount(members, weights=values, minlength=k)
+        squares += np.bincount(members, weights=values * values, minlength=k)
+        counts += np.bincount(members, minlength=k)
+    return sums, squares, counts
 
 
 def _add_categories(

@@ -17,6 +17,7 @@ from threadpoolctl import threadpool_limits
 
 from persona_map.atomic import atomic_output, write_atomic
 from persona_map.errors import SegmentError
+from persona_map.memory import release_memory
 from persona_map.repository import Repository
 from persona_map.research.cluster import AutoKClusterer, fit_labels
 from persona_map.research.features import (
@@ -32,7 +33,9 @@ from persona_map.research.segmentation import Progress, SegmentOptions, SegmentR
 from persona_map.research.sources import Research, load_research
 from persona_map.research.structure import Structure, assess_structure, describe
 from persona_map.research.text_segments import interview_features, interview_profiles
+from persona_map.spreadsheet import neutralise
 
+CHUNK = 1 << 20  # rows assigned and written at a time
 WEAK_STABILITY = 0.6  # mean adjusted Rand index across bootstrap refits
 
 
@@ -75,9 +78,10 @@ def _segment(
     sample = (
         np.sort(rng.choice(n, options.fit_sample, replace=False)) if n > options.fit_sample else np.arange(n)
     )
+    release_memory()  # what reading and joining freed
     step("building features")
     pre = make_preprocessor(table)
-    X_fit = pre.fit_transform(table.frame.iloc[sample]).astype(_dtype(options.method))
+    X_fit = pre.fit_transform(_rows(table.frame, sample)).astype(_dtype(options.method))
     step("choosing k")
     # Whether there is structure at all needs only the features and the range of k: it runs on a thread
     # of its own while k is chosen, then while every row is assigned.
@@ -106,8 +110,9 @@ def _segment(
     with pool:
         checks = pool.submit(_stability, clusterer, X_fit, options)
         raw = _assign(table, pre, clusterer, sample)
+        release_memory()
         order = np.argsort(-np.bincount(raw, minlength=clusterer.n_clusters_), kind="stable")
-        rank = np.empty_like(order)
+        rank = np.empty(len(order), dtype=np.int16)  # segment numbers: two bytes a row
         rank[order] = np.arange(len(order))
         labels = rank[raw]
         step("profiling segments")
@@ -230,24 +235,36 @@ def _dtype(method: str) -> type:
     return np.float32 if method == "kmeans" else np.float64
 
 
+def _rows(frame: pd.DataFrame, positions: np.ndarray) -> pd.DataFrame:
+    """The rows at `positions`, taken column by column (the frame's index is not taken: nothing reads it)."""
+    return pd.DataFrame(
+        {name: frame[name].take(positions).reset_index(drop=True) for name in frame}, copy=False
+    )
+
+
 def _assign(
-    table: FeatureTable, pre: Any, clusterer: AutoKClusterer, sample: np.ndarray, chunk: int = 100_000
+    table: FeatureTable, pre: Any, clusterer: AutoKClusterer, sample: np.ndarray, chunk: int = 1 << 18
 ) -> np.ndarray:
-    """Segment of every row: the fitted rows' labels, the rest transformed and assigned chunk by chunk."""
+    """Segment of every row: the fitted rows' labels, the rest transformed and assigned chunk by chunk.
+
+    k-means measures each chunk's distances to the centres encoder by encoder, without building the
+    feature matrix; memory holds one chunk's distances, whatever the number of rows.
+    """
     n = len(table.frame)
     if len(sample) == n:
         return clusterer.labels_
-    if clusterer.method == "kmeans":  # nearest centre, block by block, without building the feature matrix
-        distances = np.zeros((n, clusterer.n_clusters_), dtype=np.float64)
-        for name, transformer, columns in pre.transformers_:
-            if name != "remainder":
-                block = clusterer.cluster_centers_[:, pre.output_indices_[name]]
-                distances += transformer.squared_distances(table.frame[columns], block)
-        return distances.argmin(axis=1)
-    out = np.empty(n, dtype=np.int64)
+    out = np.empty(n, dtype=np.int16)
     for start in range(0, n, chunk):
-        block = pre.transform(table.frame.iloc[start : start + chunk]).astype(np.float64)
-        out[start : start + chunk] = clusterer.predict(block)
+        rows = table.frame.iloc[start : start + chunk]
+        if clusterer.method == "kmeans":
+            distances = np.zeros((len(rows), clusterer.n_clusters_), dtype=np.float64)
+            for name, transformer, columns in pre.transformers_:
+                if name != "remainder":
+                    block = clusterer.cluster_centers_[:, pre.output_indices_[name]]
+                    distances += transformer.squared_distances(rows[columns], block)
+            out[start : start + len(rows)] = distances.argmin(axis=1)
+        else:
+            out[start : start + len(rows)] = clusterer.predict(pre.transform(rows).astype(np.float64))
     return out
 
 
@@ -325,9 +342,13 @@ def save(result: SegmentResult, root: Path) -> tuple[Path, Path]:
     folder = root / RESULTS_DIR
     folder.mkdir(parents=True, exist_ok=True)
     keys = result.keys.astype("string") if not isinstance(result.keys.dtype, pd.StringDtype) else result.keys
-    segment_ids = pa.array([s.id for s in result.segments]).take(pa.array(result.labels))
-    with atomic_output(folder / "assignments.csv") as handle:
-        pacsv.write_csv(pa.table({"key": pa.array(keys.array), "segment": segment_ids}), handle)
+    ids = pa.array([s.id for s in result.segments])
+    schema = pa.schema([("key", pa.string()), ("segment", pa.string())])
+    with atomic_output(folder / "assignments.csv") as handle, pacsv.CSVWriter(handle, schema) as writer:
+        for start in range(0, len(keys), CHUNK):  # a million rows at a time: memory holds one chunk
+            labels = pa.array(np.asarray(result.labels[start : start + CHUNK], dtype=np.int64))
+            chunk = pa.array(keys.array[start : start + CHUNK], type=pa.string())
+            writer.write_batch(pa.record_batch([neutralise(chunk), ids.take(labels)], schema=schema))
     report = folder / "report.md"
     write_atomic(report, markdown(result).encode("utf-8"))
     json_path = folder / "segments.json"
