@@ -7,7 +7,7 @@ import traceback
 import click
 
 from persona_map import __version__
-from persona_map.cli import check, classify, render, review, segment, suggest
+from persona_map.cli import check, classify, export, render, review, segment, site, suggest
 from persona_map.errors import InvalidPersonas, PersonaError
 
 
@@ -53,6 +53,8 @@ for command in (
     check.check,
     review.review,
     render.render,
+    site.site,
+    export.export,
     segment.segment,
     suggest.suggest,
     classify.classify,
