@@ -39,9 +39,11 @@ def picture_findings(doc: Document, root: Path | None) -> list[Finding]:
     name = get(doc.data, *WHERE)
     if root is None or not isinstance(name, str) or name.rsplit(".", 1)[-1].lower() not in TYPES:
         return []
+    if name.startswith("/") or ".." in name.split("/"):
+        return []  # the schema refuses the path itself
     path = root / name
     fix = "add the image to the repository, or remove metadata.picture to use the generated avatar"
-    if not path.resolve().is_relative_to(root.resolve()):
+    if not path.resolve().is_relative_to(root.resolve()):  # a symlink out of the repository
         return [doc.finding(WHERE, f"{name} points outside the repository", fix, "picture.outside")]
     if not path.is_file():
         return [doc.finding(WHERE, f"{name} does not exist", fix, "picture.missing")]

@@ -61,10 +61,10 @@ def strongest_quote(persona: Persona) -> dict[str, str] | None:
     themes = set(_WORD.findall(" ".join([*persona.pain_points, *persona.goals]).lower()))
     cited = set(persona.evidence.get("sources") or [])
 
-    def weight(item: tuple[int, dict[str, str]]) -> tuple[int, int]:
+    def weight(item: tuple[int, dict[str, str]]) -> tuple[bool, int, int]:
         index, quote = item
         echoes = len(themes & set(_WORD.findall(quote["text"].lower())))
-        return (2 * (quote.get("source") in cited) + bool(quote.get("respondent")) + echoes, -index)
+        return (quote.get("source") in cited, echoes + bool(quote.get("respondent")), -index)
 
     return max(enumerate(persona.quotes), key=weight)[1]
 

@@ -75,7 +75,11 @@ class PersonaMapPlugin(BasePlugin[PersonaMapConfig]):
                 raise PluginError(f"persona-map: {e}") from e
             self.problem = str(e)
         if self.problem is not None:
-            log.error("persona-map: the personas are invalid; the served pages show why")
+            # Logged below WARNING: in strict mode a warning would abort the rebuild, and the server hang.
+            report = (
+                text(self.problem, color=False) if isinstance(self.problem, CheckResult) else self.problem
+            )
+            log.info("persona-map: the personas are invalid; the served pages show the findings:\n%s", report)
             config.strict = False  # serve the findings even though links into persona pages now miss
         if self.repo is not None:
             _use_repository(config, self.repo.config, root)

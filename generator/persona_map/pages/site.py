@@ -72,7 +72,7 @@ def _run(command: list[str], cwd: Path, engine: str) -> str:
 
 
 def _zensical(catalog: Catalog, config_file: Path, out: Path) -> str:
-    if importlib.util.find_spec("zensical") is None:
+    if not _installed("zensical"):
         raise SiteError(
             "Zensical is not installed: install the extra with "
             "`pip install 'persona-map[zensical]'` (or `make install`), then run this again"
@@ -103,6 +103,13 @@ def _zensical(catalog: Catalog, config_file: Path, out: Path) -> str:
     out.parent.mkdir(parents=True, exist_ok=True)
     shutil.move(stage / "site", out)
     return log
+
+
+def _installed(module: str) -> bool:
+    try:
+        return importlib.util.find_spec(module) is not None
+    except (ImportError, ValueError):
+        return False
 
 
 def _read_config(config_file: Path) -> dict[str, Any]:
