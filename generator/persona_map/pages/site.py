@@ -28,6 +28,9 @@ from persona_map.repository import Repository
 ENGINES = ("mkdocs", "zensical")
 PLUGIN = "persona-map"
 NOT_COPIED = ("overrides", "templates")  # theme overrides and page templates are not pages
+# Overrides of Material's own markup that Zensical's theme does differently (its search is a button
+# that opens a dialog of its own, already named for screen readers): left out of the Zensical build.
+MATERIAL_ONLY = ("partials/search.html",)
 
 
 @dataclass(frozen=True)
@@ -88,7 +91,7 @@ def _zensical(catalog: Catalog, config_file: Path, out: Path) -> str:
     # Hand-written pages win over generated ones of the same name, as with the MkDocs plugin.
     shutil.copytree(source_docs, docs, dirs_exist_ok=True, ignore=shutil.ignore_patterns(*NOT_COPIED))
     guides = sorted(p.name for p in source_docs.glob("*.md") if p.name not in SHARED_PAGES)
-    settings = _zensical_settings(settings, catalog, guides, config_file.parent)
+    settings = _zensical_settings(settings, catalog, guides, config_file.parent, stage)
     import yaml
 
     staged_config = stage / "mkdocs.yml"
@@ -123,7 +126,7 @@ def _read_config(config_file: Path) -> dict[str, Any]:
 
 
 def _zensical_settings(
-    settings: dict[str, Any], catalog: Catalog, guides: list[str], root: Path
+    settings: dict[str, Any], catalog: Catalog, guides: list[str], root: Path, stage: Path
 ) -> dict[str, Any]:
     """mkdocs.yml as Zensical needs it: staged pages, no plugin, the plugin's navigation and links."""
     config = catalog.repo.config
@@ -132,7 +135,12 @@ def _zensical_settings(
     settings.pop("watch", None)
     theme = dict(settings.get("theme") or {})
     if theme.get("custom_dir"):
-        theme["custom_dir"] = str((root / theme["custom_dir"]).resolve())
+        overrides = stage / "overrides"
+        shutil.rmtree(overrides, ignore_errors=True)
+        shutil.copytree(root / theme["custom_dir"], overrides)
+        for name in MATERIAL_ONLY:
+            (overrides / name).unlink(missing_ok=True)
+        theme["custom_dir"] = "overrides"
     settings["theme"] = theme
     settings["plugins"] = [p for p in settings.get("plugins", []) if _plugin_name(p) != PLUGIN]
     settings.setdefault("nav", site_nav(catalog, guides))
