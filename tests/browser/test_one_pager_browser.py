@@ -1,4 +1,4 @@
-"""Issue 12 in a real browser: the persona one-pager, compare, schema, search, print, research, and both engines.
+"""The persona one-pager, compare, schema, search, print and research pages in a real browser, with both engines.
 
 Run: .venv/bin/python -m pytest tests/browser -q
 """
