@@ -12,7 +12,13 @@ from typing import Any
 import pytest
 
 from persona_map import atomic
-from persona_map.atomic import atomic_output, remove_stale_temporaries, temporaries, write_atomic
+from persona_map.atomic import (
+    atomic_output,
+    create_atomic,
+    remove_stale_temporaries,
+    temporaries,
+    write_atomic,
+)
 from tests.conftest import ROOT
 
 
@@ -118,3 +124,32 @@ def test_a_running_writers_temporary_file_is_not_removed(tmp_path: Path) -> None
         assert remove_stale_temporaries(path) == []
         assert len(temporaries(path)) == 1
     assert path.read_bytes() == b"a: 1\n"
+
+
+def test_create_atomic_writes_a_new_file_and_never_replaces_one(tmp_path: Path) -> None:
+    path = tmp_path / "new.yaml"
+    create_atomic(path, b"a: 1\n")
+    assert path.read_bytes() == b"a: 1\n" and os.listdir(tmp_path) == ["new.yaml"]
+    with pytest.raises(FileExistsError):
+        create_atomic(path, b"a: 2\n")
+    assert path.read_bytes() == b"a: 1\n" and os.listdir(tmp_path) == ["new.yaml"]
+    dangling = tmp_path / "dangling.yaml"
+    dangling.symlink_to(tmp_path / "nowhere.yaml")
+    with pytest.raises(FileExistsError):
+        create_atomic(dangling, b"a: 3\n")
+    assert not (tmp_path / "nowhere.yaml").exists()
+
+
+def test_create_atomic_refuses_a_file_that_appears_while_it_writes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "new.yaml"
+
+    def someone_else_creates_it(handle: Any, data: bytes) -> None:
+        path.write_bytes(b"theirs\n")
+        handle.write(data)
+
+    monkeypatch.setattr(atomic, "_write_bytes", someone_else_creates_it)
+    with pytest.raises(FileExistsError):
+        create_atomic(path, b"ours\n")
+    assert path.read_bytes() == b"theirs\n" and os.listdir(tmp_path) == ["new.yaml"]

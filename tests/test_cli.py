@@ -155,6 +155,18 @@ def test_review_lists_overdue_and_due_personas_with_owners(repo_copy: Path):
     assert "Carla" not in later.output, "due in 34 days is outside the window"
 
 
+def test_a_date_in_year_9999_is_a_finding_not_an_internal_error(repo_copy: Path):
+    carla = repo_copy / "personas/compliance-officer-carla.yaml"
+    carla.write_text(carla.read_text().replace("last_reviewed: 2026-11-04", "last_reviewed: 9999-01-15"))
+    result = run("check", "--root", str(repo_copy), "--today", "2026-11-28")
+    assert result.exit_code == 1
+    assert "last reviewed 9999-01-15 plus 12 months is after 9999-12-31" in result.output
+    for today in ("2026-11-28", "9999-12-31"):
+        result = run("review", "--root", str(repo_copy), "--today", today, "--format", "json")
+        assert result.exit_code == 0 and "internal error" not in result.output
+    assert json.loads(result.output)["overdue"], "on the last day the other personas are overdue"
+
+
 # Files a pull request might bring, from careless to hostile. Each must give a finding, not a traceback.
 HOSTILE: dict[str, bytes] = {
     "empty.yaml": b"",

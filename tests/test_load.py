@@ -115,3 +115,69 @@ def test_a_50_mb_file_is_refused_without_reading_it(tmp_path: Path):
     doc, findings = load(path)
     assert doc is None
     assert "50.0 MiB" in findings[0].message and "limit" in findings[0].message
+
+
+LIST_ITEM_ONE_SPACE_TOO_FAR = """\
+spec:
+  goals:
+    - Ship faster.
+     - Reduce the time spent on pipelines.
+    - Sleep at night.
+"""
+
+
+def test_a_list_item_indented_one_space_too_far_is_a_warning_with_its_line():
+    doc, findings = parse(LIST_ITEM_ONE_SPACE_TOO_FAR, "x.yaml")
+    assert doc.data["spec"]["goals"][0] == "Ship faster. - Reduce the time spent on pipelines.", (
+        "what YAML reads"
+    )
+    [warning] = findings
+    assert (warning.line, warning.column, warning.path, warning.code) == (
+        4,
+        6,
+        "spec.goals[0]",
+        "yaml.list-item-indent",
+    )
+    assert not warning.is_error
+    assert "read as more text of the item on line 3" in warning.message and "indent its '-'" in warning.hint
+
+
+def test_text_that_merely_continues_on_the_next_line_is_no_list_item():
+    doc, findings = parse(
+        "goals:\n  - Ship faster\n    with less toil - and sleep.\nsummary: 'a\n  - b'\n", "x.yaml"
+    )
+    assert findings == [] and doc.data["goals"] == ["Ship faster with less toil - and sleep."]
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "column", "message", "hint"),
+    [
+        (
+            "spec:\n  summary: x\n   narrative: y\n",
+            3,
+            4,
+            "'narrative' is indented deeper than 'summary' (line 2) above it",
+            "an indentation problem: start 'narrative' in column 3 like 'summary' (fields of 'spec', line 1)",
+        ),
+        (
+            "spec:\n  quotes:\n    - text: a\n       source: b\n",
+            4,
+            8,
+            "'source' is indented deeper than 'text' (line 3) above it",
+            "start 'source' in column 7 like 'text' (fields of the list item on line 3)",
+        ),
+        (
+            "metadata:\n  id: x\n    and more text\n\n      name: y\n",
+            5,
+            7,
+            "'name' is indented deeper than 'id' (line 2) above it",
+            "start 'name' in column 3 like 'id' (fields of 'metadata', line 1)",
+        ),
+        ("spec:\n  summary: Note: quote me\n", 2, 16, "mapping values are not allowed", "in quotes"),
+    ],
+)
+def test_an_over_indented_key_is_called_an_indentation_problem(text, line, column, message, hint):
+    doc, [finding] = parse(text, "x.yaml")
+    assert doc is None
+    assert (finding.line, finding.column) == (line, column)
+    assert message in finding.message and hint in finding.hint

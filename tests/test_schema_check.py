@@ -344,3 +344,16 @@ def test_valid_repository_is_checked_without_jsonschema_invalid_file_loads_it(tm
     )
     assert done.returncode == 0, done.stderr
     assert len(list((tmp_path / "valid").iterdir())) >= 2  # valid files are remembered
+
+
+@pytest.mark.parametrize("schema_path", [PERSONA_SCHEMA, MANIFEST_SCHEMA], ids=lambda p: p.name)
+def test_every_date_has_the_pattern_that_reports_text_of_the_wrong_shape(schema_path: Path):
+    """The date format reports only impossible dates (2026-13-01); 14/10/2026 is the pattern's to report, once."""
+    dates = [
+        node
+        for _, node in _nodes(_schema(schema_path))
+        if isinstance(node, dict) and node.get("format") == "date"
+    ]
+    assert dates, "the schema declares dates"
+    assert all(node.get("pattern") == "^[0-9]{4}-[0-9]{2}-[0-9]{2}$" for node in dates)
+    assert not _is_date("2026-13-01") and _is_date("14/10/2026") and _is_date("2026-10-14")

@@ -23,6 +23,7 @@ from sklearn.metrics import adjusted_rand_score
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from persona_map.check.catalog import build_catalog
+from persona_map.markdown import github_text
 from persona_map.repository import Repository
 from persona_map.research.cluster import AutoKClusterer
 from persona_map.research.manifest import load_manifest
@@ -347,14 +348,12 @@ def test_planted_segment_profiles_name_what_was_planted(planted: Planted) -> Non
 
 def test_no_structure_is_flagged_as_weak(tmp_path: Path) -> None:
     result = run_ok(generated_repo(tmp_path / "repo", unstructured_survey()))
-    assert result.weak
-    assert any("no clear segment structure" in w.casefold() for w in result.warnings), result.warnings
+    assert result.weak and result.verdict == "no substantial structure"
+    assert any(w.startswith("No substantial structure") for w in result.warnings), result.warnings
     report = (tmp_path / "repo" / OUTPUTS / "report.md").read_text(encoding="utf-8")
-    assert "> **Warning:** No clear segment structure" in report
-    assert (
-        json.loads((tmp_path / "repo" / OUTPUTS / "segments.json").read_text(encoding="utf-8"))["weak"]
-        is True
-    )
+    assert "> **Warning:** No substantial structure" in report
+    saved = json.loads((tmp_path / "repo" / OUTPUTS / "segments.json").read_text(encoding="utf-8"))
+    assert saved["weak"] is True and saved["structure"]["real"] is False
 
 
 # --- the repository's own example research -------------------------------------------------------
@@ -481,7 +480,7 @@ def test_segments_json_holds_everything(example: tuple[Path, SegmentResult]) -> 
     assert data["scores"]["4"] == max(data["scores"].values())
     assert len(data["stability"]) == SegmentOptions().resamples
     assert all(0 <= v <= 1 for v in data["stability"])
-    assert isinstance(data["null_silhouette"], float)
+    assert data["structure"]["real"] is True and data["verdict"] in ("weak", "reasonable", "strong")
     assert data["weak"] is False and data["warnings"] == []
     assert data["created"] == TODAY.isoformat()
     assert data["respondents"] == 600
@@ -517,16 +516,25 @@ def test_segments_json_holds_everything(example: tuple[Path, SegmentResult]) -> 
 def test_report_explains_k_and_every_segment(example: tuple[Path, SegmentResult]) -> None:
     root, result = example
     report = (root / OUTPUTS / "report.md").read_text(encoding="utf-8")
+    assert (
+        report.index("## How sure are we")
+        < report.index("## The segments at a glance")
+        < report.index("## For researchers")
+    )
     assert "## Choosing the number of segments" in report
-    assert "| k | silhouette (higher is better) |" in report
     for k, score in result.scores.items():
         chosen = " (chosen)" if k == result.k else ""
         assert f"| {k}{chosen} | {score:.3f} |" in report
     assert report.count("(chosen)") == 1
-    assert "columns shuffled" in report and "Stability" in report
+    assert "made to have no segments" in report and "Stability is" in report
+    assert report.count("The silhouette says") == 1, "silhouette is explained once, in plain words"
     for seg in result.segments:
         assert f"## {seg.id}: {seg.size} respondents ({seg.share * 100:.0f}%)" in report
-    assert "Over-represented:" in report and "In their words:" in report
+        assert seg.summary and github_text(seg.summary) in report
+    assert "What sets them apart:" in report and "In their words:" in report
+    assert "Satisfaction with reliability" in report and " of 5 " in report, "Likert answers read as 'x of 5'"
+    assert "'director'" in report, "ordinal answers show their level's name"
+    assert "rows: 1.0 vs 1.0" not in report and "per account and week" not in report
 
 
 def test_progress_bar_shows_on_a_terminal_only(repo_copy: Path) -> None:
@@ -555,7 +563,7 @@ def test_progress_bar_shows_on_a_terminal_only(repo_copy: Path) -> None:
     assert b"choosing k" in seen and b"profiling segments" in seen, seen[-500:]
     piped = subprocess.run(command, capture_output=True, text=True, timeout=120)
     assert piped.returncode == 0
-    assert "choosing k" not in piped.stderr and "# Segmentation of the research" in piped.stdout
+    assert "choosing k" not in piped.stderr and "# What the research says" in piped.stdout
 
 
 # --- the fast paths agree with the plain computation ------------------------------------------------

@@ -127,7 +127,7 @@ spec:
     - Stock-outs of common drugs.
   quotes:
     - text: The stock system never knows what is actually on the shelf.
-      source: interviews-2026
+      source: survey-2026
       respondent: S0002
   evidence:
     sources:
@@ -186,7 +186,12 @@ def test_apply_twice_changes_nothing_the_second_time(repo_copy: Path) -> None:
     assert "### Applied: data-derived fields only" in first
     applied = persona_files(repo_copy)
     changed = {name for name in applied if applied[name] != edited[name]}
-    assert changed == {"platform-lead-priya.yaml", "eng-manager-marco.yaml"}
+    assert {"platform-lead-priya.yaml", "eng-manager-marco.yaml"} <= changed
+    for name in changed:  # others may only gain quote candidates the new segmentation chose
+        before, after = edited[name].decode(), applied[name].decode()
+        removed, added = changed_lines(before, after)
+        assert removed <= set(evidence_block(before.splitlines())), name
+        assert added <= set(evidence_block(after.splitlines())), name
     evidence = data_of(repo_copy / PRIYA)["spec"]["evidence"]
     assert (evidence["sample_size"], evidence["segment_share"]) == (191, 0.32)
     candidates = data_of(marco)["spec"]["evidence"]["quote_candidates"]
@@ -359,11 +364,11 @@ def test_unsupported_persona_is_listed_to_retire_or_merge(repo_copy: Path) -> No
     assert "### Retire or merge: Hana, the Hospital Pharmacist" in out
     assert table_row(out, "Hana, the Hospital Pharmacist")[1:] == [
         "—",
-        "2% → n/a",
-        "12 → n/a",
-        "0.00",
-        "no segment",
-    ]
+        "2% → —",
+        "12 → —",
+        "—",
+        "no segment matched",
+    ], "a persona no segment matches shows no drift figure"
     for name in ("Priya, the Platform Lead", "Marco, the Engineering Manager", "Dev, the Startup Developer"):
         assert table_row(out, name)[-1] == "ok"
         assert f"### Retire or merge: {name}" not in out
@@ -715,7 +720,14 @@ def test_drafts_are_emitted_by_the_yaml_library_and_carry_nothing_smuggled() -> 
         "share": 0.145,
         "modes": {"job_title": "Compliance Lead\nrespondent: forged", "seniority": "not-a-band"},
         "categories": [
-            {"column": "top_goal", "value": "audit trails", "share": 0.62, "overall": 0.2, "lift": 3.1}
+            {"column": "top_goal", "value": "audit trails", "share": 0.62, "overall": 0.2, "lift": 3.1},
+            {
+                "column": "biggest_pain",
+                "value": "logs\nevidence: forged",
+                "share": 0.5,
+                "overall": 0.2,
+                "lift": 2.5,
+            },
         ],
         "quotes": [
             {
@@ -736,5 +748,7 @@ def test_drafts_are_emitted_by_the_yaml_library_and_carry_nothing_smuggled() -> 
     assert data["spec"]["role"]["title"] == "Compliance Lead\nrespondent: forged"  # a value, not a key
     assert data["spec"]["role"]["seniority"] == "TODO: seniority", "no seniority is invented"
     assert data["spec"]["goals"] == ["audit trails"]
+    assert data["spec"]["pain_points"] == ["logs\nevidence: forged"], "a value, not a key"
+    assert set(data["spec"]["evidence"]) == {"sources", "sample_size", "segment_share", "last_research_date"}
     assert "62% here vs 20% overall" in text, "data-derived fields carry their figure"
     assert "fabricated" not in text and "#hidden" not in text and "7946" not in text

@@ -12,6 +12,9 @@ from __future__ import annotations
 import json
 import re
 import shlex
+import shutil
+import subprocess
+import sys
 import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -22,8 +25,12 @@ import pytest
 from click.testing import CliRunner
 from ruamel.yaml import YAML
 
+from persona_map.check.catalog import build_catalog
+from persona_map.check.check import check
 from persona_map.cli import main
-from tests.conftest import ROOT
+from persona_map.errors import InvalidPersonas
+from persona_map.repository import Repository
+from tests.conftest import ROOT, TODAY, copy_repository
 
 GITHUB = ROOT / ".github"
 WORKFLOWS = sorted((GITHUB / "workflows").glob("*.y*ml"))
@@ -342,7 +349,11 @@ def test_review_schedule_and_permissions():
     for entry in schedule:
         fields = entry["cron"].split()
         assert len(fields) == 5, f"bad cron {entry['cron']!r}"
-    assert workflow["permissions"].get("issues") == "write"
+    assert workflow["permissions"] == {"contents": "read"}
+    [job] = workflow["jobs"].values()
+    assert job["permissions"] == {"contents": "read", "issues": "write"}, (
+        "the job writes issues, nothing else"
+    )
 
 
 def test_review_uses_the_label():
@@ -467,8 +478,158 @@ def test_codeowners_cover_content():
 
 def test_pages_workflow_builds_the_site_and_deploys_with_the_official_actions():
     text = (ROOT / ".github" / "workflows" / "pages.yml").read_text()
-    assert "run: make site" in text
     assert "actions/upload-pages-artifact@" in text and "path: build/site" in text
     assert "actions/deploy-pages@" in text
     ci = (ROOT / ".github" / "workflows" / "ci.yml").read_text()
     assert "mkdocs build --strict" in ci
+
+
+# --------------------------------------------------------------------------
+# Publishing: overdue personas are published, invalid ones never
+# --------------------------------------------------------------------------
+
+PAGES = GITHUB / "workflows" / "pages.yml"
+
+
+def test_pages_builds_with_the_gate_that_lets_overdue_personas_through():
+    """`personas check` (and `make site`/`make check`, which run it) fail on an overdue persona, so the
+    site would go unpublished for as long as a review is late; the site build itself stops only on
+    invalid personas."""
+    workflow = load_yaml(PAGES)
+    build = workflow["jobs"]["build"]
+    scripts = [step["run"] for step in build["steps"] if "run" in step]
+    calls = [c.subcommand for script in scripts for c in personas_calls(script, "pages.yml")]
+    assert "check" not in calls, "personas check fails on overdue personas: the site would not be published"
+    assert not {"site", "check"} & {t for script in scripts for t in make_calls(script)}
+    names = [step.get("run", step.get("uses", "")) for step in build["steps"]]
+    build_step = next(i for i, n in enumerate(names) if re.search(r"\bmkdocs build --strict\b", n))
+    upload = next(i for i, n in enumerate(names) if n.startswith("actions/upload-pages-artifact@"))
+    assert build_step < upload, "the site is built (and checked) before it is uploaded"
+
+
+def test_the_site_build_publishes_overdue_personas_and_stops_on_invalid_ones(tmp_path: Path):
+    root = copy_repository(tmp_path / "repo")
+    priya = root / "personas/platform-lead-priya.yaml"
+    priya.write_text(priya.read_text().replace("last_reviewed: 2026-10-14", "last_reviewed: 2024-01-01"))
+    repo = Repository.open(root)
+    assert not check(repo, today=TODAY).ok, "the pull request gate fails"
+    catalog = build_catalog(repo, today=TODAY)
+    assert catalog.get("platform-lead-priya").status(TODAY, 30) == "overdue", "published, marked overdue"
+    priya.write_text(priya.read_text().replace("tier: primary", "tier: Primary"))
+    with pytest.raises(InvalidPersonas):
+        build_catalog(Repository.open(root), today=TODAY)
+
+
+def test_readme_says_pages_sites_are_public_and_gives_internal_alternatives():
+    section = (ROOT / "README.md").read_text(encoding="utf-8").split("### Publishing the site", 1)[1]
+    section = section.split("\n## ", 1)[0]
+    for words in (
+        "**A GitHub Pages site is public**",
+        "**Private Pages**",
+        "workflow artifact",
+        "internal static host",
+    ):
+        assert words in section, words
+
+
+# --------------------------------------------------------------------------
+# Least privilege, pinned actions, Dependabot, zizmor
+# --------------------------------------------------------------------------
+
+USES = re.compile(r"^\s*(?:-\s+)?uses:\s*(\S+)(.*)$", re.M)
+# The write permissions each job needs; every other job (and every workflow's top level) only reads.
+WRITES = {("pages.yml", "deploy"): {"pages", "id-token"}, ("persona-review.yml", "remind"): {"issues"}}
+
+
+@pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
+def test_actions_are_pinned_to_a_commit_with_its_version(path: Path):
+    found = USES.findall(path.read_text(encoding="utf-8"))
+    assert found, f"{path.name} uses no action"
+    for ref, rest in found:
+        assert re.fullmatch(r"[\w.-]+/[\w./-]+@[0-9a-f]{40}", ref), (
+            f"{path.name}: {ref} is not pinned to a SHA"
+        )
+        assert re.fullmatch(r"\s+# v\d+\.\d+\.\d+", rest), f"{path.name}: {ref} needs a '# vX.Y.Z' comment"
+
+
+@pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
+def test_each_job_writes_only_what_it_must(path: Path):
+    workflow = load_yaml(path)
+    assert set(workflow["permissions"].values()) == {"read"}, f"{path.name}: the top level only reads"
+    for name, job in workflow["jobs"].items():
+        permissions = job.get("permissions", workflow["permissions"])
+        writes = {scope for scope, level in permissions.items() if level == "write"}
+        assert writes == WRITES.get((path.name, name), set()), f"{path.name}: job {name} writes {writes}"
+    expected = {key for key in WRITES if key[0] == path.name}
+    assert expected <= {(path.name, name) for name in workflow["jobs"]}, (
+        "a writing job is gone: update WRITES"
+    )
+
+
+@pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
+def test_checkouts_keep_no_credentials(path: Path):
+    checkouts = [
+        step for step in steps(load_yaml(path)) if step.get("uses", "").startswith("actions/checkout@")
+    ]
+    assert checkouts, f"{path.name} checks nothing out"
+    for step in checkouts:  # nothing pushes: the token must not stay in .git/config for later steps
+        assert (step.get("with") or {}).get("persist-credentials") is False, path.name
+
+
+def test_dependabot_updates_the_actions_and_the_python_dependencies():
+    config = load_yaml(GITHUB / "dependabot.yml")
+    assert config["version"] == 2
+    ecosystems = {update["package-ecosystem"]: update for update in config["updates"]}
+    assert set(ecosystems) == {"github-actions", "pip"}
+    for update in ecosystems.values():
+        assert update["directory"] == "/" and update["schedule"]["interval"]
+
+
+def test_ci_lints_the_workflows_with_zizmor():
+    scripts = run_scripts(load_yaml(GITHUB / "workflows" / "ci.yml"))
+    assert any(re.search(r"(^|/)zizmor --offline \.github/workflows/", script) for script in scripts)
+    extras = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"][
+        "optional-dependencies"
+    ]
+    assert any(re.match(r"zizmor\b", requirement) for requirement in extras["test"]), "make test installs it"
+
+
+def test_zizmor_finds_nothing_in_the_workflows():
+    zizmor = shutil.which("zizmor", path=str(Path(sys.executable).parent)) or shutil.which("zizmor")
+    if zizmor is None:
+        pytest.skip("zizmor is not installed (`make test` installs it with the test extra)")
+    proc = subprocess.run(
+        [zizmor, "--offline", "--persona=pedantic", str(GITHUB / "workflows")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "No findings to report" in proc.stdout + proc.stderr
+
+
+# --------------------------------------------------------------------------
+# The weekly review issue: assignees, mentions, comments, staying on
+# --------------------------------------------------------------------------
+
+
+def test_review_comments_when_the_list_changes_and_assigns_users_one_by_one():
+    script = review_script()
+    [call] = [c for c in personas_calls(script, "persona-review.yml") if c.subcommand == "review"]
+    assert "--previous" in call.args, "the comment says what changed since the issue's last body"
+    assert re.search(r"gh issue view \"\$existing\" --json body", script), (
+        "the previous body is the open issue's"
+    )
+    assert re.search(r"jq -j '\.comment'", script) and re.search(
+        r"gh issue comment \S+ --body-file comment\.md", script
+    )
+    assert re.search(r"jq -r '\.assignees\[\]'.*\n.*gh issue edit \S+ --add-assignee \"\$user\"", script)
+
+
+def test_the_readme_says_how_the_weekly_review_stays_on():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("#### Keeping the weekly review on", 1)[1].split("\n#", 1)[0]
+    for words in ("60 days", "gh workflow enable persona-review.yml", "workflow_dispatch", "actions: write"):
+        assert words in section, words
+    assert "workflow_dispatch" in triggers(load_yaml(REVIEW))
+    assert "WARN_AFTER_DAYS: 45" in REVIEW.read_text(encoding="utf-8")

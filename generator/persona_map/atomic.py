@@ -51,6 +51,28 @@ def atomic_output(path: Path, buffering: int = 1 << 20) -> Iterator[BinaryIO]:
         raise
 
 
+def create_atomic(path: Path, data: bytes) -> None:
+    """Write `data` to a new file `path` atomically; FileExistsError when it exists, even if it appears meanwhile."""
+    remove_stale_temporaries(path)
+    tmp, fd = _temp_file(path)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            _write_bytes(handle, data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        try:
+            os.link(tmp, path)  # unlike a rename, a hard link never replaces a file
+        except FileExistsError:
+            raise
+        except OSError:  # a file system without hard links: check, then rename
+            if path.exists() or path.is_symlink():
+                raise FileExistsError(errno.EEXIST, "file exists", str(path)) from None
+            os.replace(tmp, path)
+    finally:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+
+
 def temporaries(target: Path) -> list[Path]:
     """Temporary files of writes to `target` (this process's and other processes')."""
     try:

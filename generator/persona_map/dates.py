@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import calendar
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from enum import StrEnum
 from typing import Any
+
+LAST_DAY = date.max  # 9999-12-31: no review date can be computed past it
 
 
 class Status(StrEnum):
@@ -24,6 +26,8 @@ class ReviewDates:
     explicit: bool
     interval_months: int
     drift: float | None = None  # set when research drift since the last review brought the date forward
+    # The fields ("last_reviewed", "drift") whose review date would fall after LAST_DAY: not computed.
+    past_last_day: tuple[str, ...] = ()
 
     def status(self, today: date, due_soon_days: int) -> Status:
         if today > self.review_by:
@@ -43,11 +47,18 @@ def parse_date(value: Any) -> date | None:
         return None
 
 
-def add_months(day: date, months: int) -> date:
-    """The same day `months` later, clamped to the end of a shorter month."""
+def add_months(day: date, months: int) -> date | None:
+    """The same day `months` later, clamped to the end of a shorter month; None after LAST_DAY."""
     month_index = day.month - 1 + months
     year, month = day.year + month_index // 12, month_index % 12 + 1
+    if not 1 <= year <= LAST_DAY.year:
+        return None
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def days_text(count: int) -> str:
+    """`1 day`, `2 days`: a number of days as people write it."""
+    return f"{count} day{'' if abs(count) == 1 else 's'}"
 
 
 DRIFT_REVIEW = 0.3  # drift score from which a persona is due for review
@@ -58,7 +69,8 @@ def review_dates(review: Any, default_interval: int, drift: Any = None) -> Revie
     """Read `spec.review` (and `spec.evidence.drift`); None when there is no usable date.
 
     A significant research drift detected after the last review makes the persona due for review
-    within DRIFT_GRACE_DAYS of the detection, unless its regular date comes first.
+    within DRIFT_GRACE_DAYS of the detection, unless its regular date comes first. A date that would fall
+    after LAST_DAY (a typo such as 9999 for the year) is not computed: `past_last_day` names the fields.
     """
     dates = _regular(review, default_interval)
     if dates is None or not isinstance(drift, dict):
@@ -68,10 +80,12 @@ def review_dates(review: Any, default_interval: int, drift: Any = None) -> Revie
         return dates
     if dates.last_reviewed is not None and dates.last_reviewed >= detected:
         return dates  # reviewed since the drift was found
+    if detected > LAST_DAY - timedelta(days=DRIFT_GRACE_DAYS):
+        return replace(dates, past_last_day=(*dates.past_last_day, "drift"))
     due = detected + timedelta(days=DRIFT_GRACE_DAYS)
     if due >= dates.review_by:
         return dates
-    return ReviewDates(dates.last_reviewed, due, dates.explicit, dates.interval_months, float(score))
+    return replace(dates, review_by=due, drift=float(score))
 
 
 def _regular(review: Any, default_interval: int) -> ReviewDates | None:
@@ -86,4 +100,7 @@ def _regular(review: Any, default_interval: int) -> ReviewDates | None:
         return ReviewDates(last, explicit, True, interval)
     if last is None:
         return None
-    return ReviewDates(last, add_months(last, interval), False, interval)
+    review_by = add_months(last, interval)
+    if review_by is None:
+        return ReviewDates(last, LAST_DAY, False, interval, past_last_day=("last_reviewed",))
+    return ReviewDates(last, review_by, False, interval)

@@ -73,5 +73,20 @@ class CheckResult:
         return not self.errors
 
     def sorted(self) -> list[Finding]:
-        """Findings by file, then line; repository-wide findings (no line) first in their file."""
-        return sorted(self.findings, key=lambda f: (f.file, f.line, f.column, f.path, f.message))
+        """Findings by file, then line; findings about a whole folder (such as the persona budget over
+        personas/) after those of the files in it, which they build on."""
+        files = {f.file for f in self.findings}
+        folders = {
+            f.file for f in self.findings if not f.line and any(o.startswith(f"{f.file}/") for o in files)
+        }
+
+        def key(f: Finding) -> tuple[str, int, int, str, str]:
+            return (
+                f"{f.file}/\U0010ffff" if f.file in folders else f.file,
+                f.line,
+                f.column,
+                f.path,
+                f.message,
+            )
+
+        return sorted(self.findings, key=key)

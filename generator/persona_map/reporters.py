@@ -8,6 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from persona_map.findings import CheckResult, Finding
+from persona_map.markdown import github_cell, github_code
 
 FORMATS = ("text", "json", "github")
 
@@ -101,11 +102,6 @@ def annotation(f: Finding) -> str:
     return f"::{'error' if f.is_error else 'warning'} {','.join(props)}::{_escape_data(message)}"
 
 
-def markdown_cell(value: str) -> str:
-    """Text made safe for one cell of a Markdown table."""
-    return value.replace("|", "\\|").replace("\n", " ").replace("<", "&lt;")
-
-
 def markdown_summary(result: CheckResult) -> str:
     """A Markdown table of findings for the job summary page."""
     head = f"### Persona check: {'passed' if result.ok else 'failed'}\n\n{summary_line(result)}\n"
@@ -115,7 +111,7 @@ def markdown_summary(result: CheckResult) -> str:
     for f in result.sorted():
         icon = "❌" if f.is_error else "⚠️"
         rows.append(
-            f"| {icon} | `{markdown_cell(f.location)}` | `{markdown_cell(f.path)}` | {markdown_cell(f.message)} | {markdown_cell(f.hint)} |"
+            f"| {icon} | `{github_code(f.location)}` | `{github_code(f.path)}` | {github_cell(f.message)} | {github_cell(f.hint)} |"
         )
     return head + "\n" + "\n".join(rows) + "\n"
 

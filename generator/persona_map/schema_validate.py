@@ -26,7 +26,11 @@ if TYPE_CHECKING:
 
 
 def _is_date(value: object) -> bool:
-    return not isinstance(value, str) or parse_date(value) is not None
+    """The `date` format: a real calendar date. Text not shaped YYYY-MM-DD is the pattern's to report, once."""
+    return not isinstance(value, str) or not _DATE_SHAPE.match(value) or parse_date(value) is not None
+
+
+_DATE_SHAPE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 
 
 _TYPE_NAMES = {

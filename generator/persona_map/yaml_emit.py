@@ -191,3 +191,17 @@ def _block_body(s: str, folded: bool, width: int) -> list[str] | None:
         else:
             lines += textwrap.wrap(part, width, break_long_words=False, break_on_hyphens=False)
     return lines
+
+
+def dump_document(doc: Any) -> str:
+    """A document built or loaded with ruamel.yaml's round-trip types as text, with its comments."""
+    import io
+
+    from ruamel.yaml import YAML
+
+    yaml = YAML()  # round-trip: keeps the comments and quotes whatever needs quoting
+    yaml.indent(mapping=2, sequence=4, offset=2)
+    yaml.width = 4096  # long lines stay whole: a folded quote reads worse than a long line
+    stream = io.StringIO()
+    yaml.dump(doc, stream)
+    return stream.getvalue()

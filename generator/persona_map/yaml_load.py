@@ -18,6 +18,7 @@ from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from persona_map.data_paths import JsonPath, format_path
 from persona_map.errors import YamlLimit
 from persona_map.findings import Finding, Severity
+from persona_map.yaml_syntax import list_items_in_text, syntax_finding
 
 MAX_BYTES = 256 * 1024
 MAX_NODES = 50_000
@@ -155,7 +156,7 @@ def parse(text: str, display: str) -> tuple[Document | None, list[Finding]]:
     try:
         nodes = list(yaml.compose_all(text))
     except MarkedYAMLError as e:
-        return None, [_syntax_finding(e, display, text)]
+        return None, [syntax_finding(e, display, text)]
     except YAMLError as e:
         return None, [Finding(display, 1, 1, "", f"invalid YAML: {e}", "", "yaml.syntax")]
     except RecursionError:
@@ -205,7 +206,7 @@ def parse(text: str, display: str) -> tuple[Document | None, list[Finding]]:
         return None, [Finding(display, mark.line + 1, mark.column + 1, "", e.message, e.hint, "yaml.limits")]
     if converter.findings:
         return None, converter.findings
-    return doc, []
+    return doc, converter.warnings
 
 
 def _too_deep(text: str) -> int:
@@ -225,23 +226,6 @@ def _too_deep(text: str) -> int:
     return 0
 
 
-def _syntax_finding(e: MarkedYAMLError, display: str, text: str) -> Finding:
-    mark = e.problem_mark or e.context_mark
-    line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-    problem = (e.problem or e.context or "invalid YAML").strip()
-    hint = "check indentation and quoting on this line"
-    lines = text.splitlines()
-    if 0 < line <= len(lines) and "\t" in lines[line - 1][: max(column, 1) + 1]:
-        problem, hint = "tab character used for indentation", "indent with spaces, not tabs"
-    elif "\t" in problem:
-        hint = "indent with spaces, not tabs"
-    elif "mapping values are not allowed" in problem:
-        hint = "put text that contains ': ' in quotes"
-    elif 0 < line <= len(lines) and lines[line - 1][column - 1 : column] in ("@", "`"):
-        hint = f'put values that start with {lines[line - 1][column - 1]} in quotes, e.g. owner: "@acme/team"'
-    return Finding(display, line, column, "", f"invalid YAML: {problem}", hint, "yaml.syntax")
-
-
 class _Converter:
     """Turn a composed node graph into JSON-shaped data, recording positions and limits."""
 
@@ -249,6 +233,8 @@ class _Converter:
         self.doc = doc
         self.count = 0
         self.findings: list[Finding] = []
+        self.warnings: list[Finding] = []
+        self._lines: list[str] | None = None
 
     def convert(self, node: Node, path: JsonPath, depth: int) -> Any:
         self.count += 1
@@ -272,6 +258,10 @@ class _Converter:
                 "yaml.tag",
             )
         if isinstance(node, ScalarNode):
+            if not node.style and node.end_mark.line > mark.line:
+                if self._lines is None:
+                    self._lines = self.doc.text.splitlines()
+                self.warnings += list_items_in_text(self._lines, node, path, self.doc.file)
             return _scalar(node)
         if isinstance(node, SequenceNode):
             return [self.convert(item, (*path, i), depth + 1) for i, item in enumerate(node.value)]

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
+from persona_map.check.citations import citation_findings
 from persona_map.check.persona_rules import Context, file_rules, repository_rules
 from persona_map.check.pictures import picture_findings
 from persona_map.check.privacy import scan_manifest, scan_persona, scan_research
@@ -28,7 +29,8 @@ def check(
     """Check the repository's personas (or only `paths`) and return every finding at once.
 
     Repository-wide rules (unique ids, 3-5 primary personas) run only when the whole personas/ folder is
-    checked, since a handful of files says nothing about the budget.
+    checked, since a handful of files says nothing about the budget; the budget counts only schema-valid
+    files (in `Primary`, the tier is the error, not the count).
     """
     result = CheckResult()
     manifest, manifest_findings = load_manifest(repo)
@@ -41,6 +43,7 @@ def check(
     else:
         files = list(paths)
     docs: list[Document] = []
+    uncounted: list[str] = []  # files whose tier cannot be trusted: the budget leaves them out
     schema = repo.schema_path()
     for path in files:
         shown = repo.display(path)
@@ -48,6 +51,7 @@ def check(
         doc, findings = load(path, shown)
         result.extend(findings)
         if doc is None:
+            uncounted.append(shown)
             continue
         if not isinstance(doc.data, dict):
             kind = "a list" if isinstance(doc.data, list) else "a single value"
@@ -63,18 +67,23 @@ def check(
                     )
                 ]
             )
+            uncounted.append(shown)
             continue
-        result.extend(check_document(doc, path, schema, ctx))
+        findings = check_document(doc, path, schema, ctx)
+        result.extend(findings)
         docs.append(doc)
+        if any(f.is_error and f.code.startswith("schema.") for f in findings):
+            uncounted.append(shown)
     if manifest.loaded:
         result.extend(scan_manifest(manifest))
         if scan_research_files:
             result.extend(scan_research(repo, manifest))
+            result.extend(citation_findings(repo, manifest, docs))
     result.documents = docs
     result.manifest = manifest
     result.extend(across_findings(docs))
     if whole_repository:
-        result.extend(repository_rules(docs, ctx, repo.display(repo.personas_dir)))
+        result.extend(repository_rules(docs, ctx, repo.display(repo.personas_dir), uncounted))
         result.extend(config_findings(repo))
     return result
 

@@ -7,7 +7,7 @@ import traceback
 import click
 
 from persona_map import __version__
-from persona_map.cli import check, classify, export, render, review, segment, site, suggest
+from persona_map.cli import check, classify, export, init, new, render, review, segment, site, suggest
 from persona_map.errors import InvalidPersonas, PersonaError
 
 
@@ -51,6 +51,7 @@ def main(ctx: click.Context, debug: bool) -> None:
 
 for command in (
     check.check,
+    new.new,
     review.review,
     render.render,
     site.site,
@@ -58,5 +59,6 @@ for command in (
     segment.segment,
     suggest.suggest,
     classify.classify,
+    init.init,
 ):
     main.add_command(command)

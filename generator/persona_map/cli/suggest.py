@@ -35,7 +35,7 @@ def suggest(
 
     Without --apply nothing is written except draft personas under build/segments/candidates/.
     """
-    from persona_map.check.catalog import build_catalog
+    from persona_map.check.catalog import COMPARABLE_CODES, build_catalog
     from persona_map.check.write import write_personas
     from persona_map.errors import PersonaError
     from persona_map.repository import Repository
@@ -44,7 +44,7 @@ def suggest(
     from persona_map.research.suggest_report import markdown
 
     repo = Repository.open(root)
-    catalog = build_catalog(repo, today)
+    catalog = build_catalog(repo, today, COMPARABLE_CODES)
     options = segment_settings(repo, k_min, k_max, method, seed)
     with progress(6, "Comparing") as step:
         proposal, findings = propose(repo, catalog.personas, catalog.manifest, today, options, progress=step)

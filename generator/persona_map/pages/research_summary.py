@@ -37,7 +37,7 @@ class Summary:
     method: str
     coverage: float | None
     separation: float | None  # silhouette of the chosen k
-    shuffled: float | None  # silhouette of the same data with its columns shuffled
+    shuffled: float | None  # silhouette of data made to have no segments (the strongest null)
     stability: float | None  # mean adjusted Rand index across refits
     refits: int
     confidence: str  # sure, fairly-sure, unsure
@@ -64,15 +64,25 @@ def summarise(
     k = data.get("k") if isinstance(data.get("k"), int) else None
     scores_raw = data.get("scores") if isinstance(data.get("scores"), dict) else {}
     scores = [(str(key), float(v)) for key, v in scores_raw.items() if _number(v) is not None]
-    separation = _number(scores_raw.get(str(k))) if k is not None else None
-    shuffled = _number(data.get("null_silhouette"))
+    structure = data.get("structure") if isinstance(data.get("structure"), dict) else {}
+    separation = _number(structure.get("silhouette"))
+    if separation is None and k is not None:
+        separation = _number(scores_raw.get(str(k)))
+    # What data made to have no segments scores: the strongest null of the structure test, or (older
+    # results) the same data with its columns shuffled.
+    nulls = [_number(n.get("mean")) for n in _list(structure.get("nulls")) if isinstance(n, dict)]
+    shuffled = max((n for n in nulls if n is not None), default=None)
+    if shuffled is None:
+        shuffled = _number(data.get("null_silhouette"))
+    weak = bool(data.get("weak")) or structure.get("real") is False
     refits = [v for v in _list(data.get("stability")) if _number(v) is not None]
     stability = fmean(refits) if refits else None
     warnings = [str(w) for w in _list(data.get("warnings"))]
     segments = [_segment(s, backs, names) for s in _list(data.get("segments")) if isinstance(s, dict)]
-    confidence, verdict, reasons = _confidence(
-        bool(data.get("weak")) or bool(warnings), separation, shuffled, stability
-    )
+    confidence, verdict, reasons = _confidence(weak or bool(warnings), separation, shuffled, stability)
+    named = data.get("verdict") if isinstance(data.get("verdict"), str) else structure.get("verdict")
+    if isinstance(named, str) and named:
+        reasons.append(f"The research team's verdict on the structure: {named}.")
     options = data.get("options") if isinstance(data.get("options"), dict) else {}
     return Summary(
         created=str(data.get("created", "")),
@@ -131,9 +141,9 @@ def _confidence(
     if separation is not None and shuffled is not None:
         clear = separation - shuffled >= 0.05
         reasons.append(
-            f"The groups are {'clearly' if clear else 'barely'} more distinct than in the same answers shuffled at "
-            f"random (separation {separation:.2f} against {shuffled:.2f}; researchers call this the silhouette, "
-            "from -1 to 1, higher is better)."
+            f"The groups are {'clearly' if clear else 'barely'} more distinct than in data made to have no "
+            f"groups at all (separation {separation:.2f} against {shuffled:.2f}; researchers call this the "
+            "silhouette, from -1 to 1, higher is better)."
         )
     if stability is not None:
         reasons.append(

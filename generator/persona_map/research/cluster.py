@@ -78,9 +78,11 @@ class AutoKClusterer(ClusterMixin, BaseEstimator):
             return k, model, float(silhouette_score(scored, labels)) if len(set(labels)) > 1 else -1.0
 
         self.scores_: dict[int, float] = {}
+        self.models_: dict[int, KMeans | GaussianMixture] = {}
         best = None
         for k, model, score in _map(candidate, range(k_min, k_max + 1), self.n_jobs):
             self.scores_[k] = score
+            self.models_[k] = model
             if best is None or score > self.scores_[best[0]]:
                 best = (k, model)
         self.n_clusters_, self.model_ = best
@@ -105,12 +107,16 @@ class AutoKClusterer(ClusterMixin, BaseEstimator):
     def fit_predict(self, X: np.ndarray, y: object = None, **kwargs: object) -> np.ndarray:
         return self.fit(X).labels_
 
-    def stability(self, X: np.ndarray, n_resamples: int = 5) -> list[float]:
-        """Adjusted Rand index between the fitted labels and fits on bootstrap resamples of the fit rows."""
+    def stability(self, X: np.ndarray, n_resamples: int = 5, k: int | None = None) -> list[float]:
+        """Adjusted Rand index between the fitted labels and fits on bootstrap resamples of the fit rows.
+
+        `k` measures another number of segments than the chosen one (its candidate fit is the reference).
+        """
         check_is_fitted(self)
         X = check_array(X, dtype=[np.float64, np.float32])
+        k = self.n_clusters_ if k is None else k
         rng = check_random_state(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
-        reference = self.predict(X[self.score_rows_])
+        reference = self.models_[k].predict(X[self.score_rows_])
         size = min(len(self.fit_rows_), 2 * self.score_sample)  # enough rows to tell stable from not
         draws = []  # drawn in order first, so the refits may run in any order
         for _ in range(n_resamples):
@@ -119,7 +125,7 @@ class AutoKClusterer(ClusterMixin, BaseEstimator):
         scored = X[self.score_rows_]
 
         def refit(draw: tuple[np.ndarray, int]) -> float:
-            model = self._model(self.n_clusters_, draw[1]).fit(X[draw[0]])
+            model = self._model(k, draw[1]).fit(X[draw[0]])
             return float(adjusted_rand_score(reference, model.predict(scored)))
 
         return list(_map(refit, draws, self.n_jobs))
@@ -150,17 +156,11 @@ def nearest_centre(X: np.ndarray, centres: np.ndarray, chunk: int = 200_000) -> 
     return out
 
 
-def null_silhouette(X: np.ndarray, clusterer: AutoKClusterer, random_state: int = 0) -> float:
-    """Silhouette of the same clustering on data whose columns were shuffled independently.
+def fit_labels(method: str, n_init: int = 2) -> Callable[[np.ndarray, int, int], np.ndarray]:
+    """Cluster labels of data at k with a seed, by the same method (for the structure test's nulls)."""
+    template = AutoKClusterer(method=method, n_init=n_init)
 
-    Shuffling keeps every column's distribution but destroys how columns go together; real segments
-    live in those relations. A real silhouette not clearly above this one means there is no structure.
-    """
-    rng = np.random.default_rng(random_state)
-    rows = clusterer.score_rows_
-    sample = X[rows].copy()
-    for j in range(sample.shape[1]):
-        sample[:, j] = rng.permutation(sample[:, j])
-    model = clusterer._model(clusterer.n_clusters_, random_state).fit(sample)
-    labels = model.predict(sample)
-    return float(silhouette_score(sample, labels)) if len(set(labels)) > 1 else 0.0
+    def fit(X: np.ndarray, k: int, seed: int) -> np.ndarray:
+        return template._model(k, seed).fit(X).predict(X)
+
+    return fit

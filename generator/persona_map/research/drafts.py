@@ -11,6 +11,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from persona_map.atomic import write_atomic
+from persona_map.data_paths import get
 from persona_map.errors import EditError
 from persona_map.personal_data import found
 from persona_map.repository import Repository
@@ -22,7 +23,11 @@ DRAFTS_DIR = RESULTS_DIR / "candidates"
 
 
 def plan_drafts(
-    suggestions: Suggestions, manifest: Manifest, today: date, last_research: str
+    suggestions: Suggestions,
+    manifest: Manifest,
+    today: date,
+    last_research: str,
+    schema: dict[str, Any] | None = None,
 ) -> dict[str, str]:
     """Draft file (relative to the repository) -> its YAML text, one per segment no persona matches."""
     drafts = {}
@@ -30,7 +35,7 @@ def plan_drafts(
         title = segment.get("modes", {}).get("job_title", segment["id"])
         draft_id = f"candidate-{segment['id'].lower()}-{_slug(title)}"
         drafts[(DRAFTS_DIR / f"{draft_id}.yaml").as_posix()] = draft_yaml(
-            draft_id, segment, manifest, today, last_research
+            draft_id, segment, manifest, today, last_research, schema
         )
     return drafts
 
@@ -61,6 +66,12 @@ ROLE_COLUMNS = {
 }
 
 
+def _allowed(schema: dict[str, Any] | None, section: str, field: str) -> tuple[str, ...] | None:
+    """The values the persona schema allows for spec.<section>.<field>, when it lists them."""
+    enum = get(schema or {}, "properties", "spec", "properties", section, "properties", field, "enum")
+    return tuple(str(v) for v in enum) if isinstance(enum, list) else None
+
+
 def _share(segment: dict[str, Any], column: str, value: str) -> float | None:
     return segment.get("distributions", {}).get(column, {}).get(value)
 
@@ -87,7 +98,12 @@ def _clean(text: str) -> bool:
 
 
 def draft_yaml(
-    draft_id: str, segment: dict[str, Any], manifest: Manifest, today: date, last_research: str
+    draft_id: str,
+    segment: dict[str, Any],
+    manifest: Manifest,
+    today: date,
+    last_research: str,
+    schema: dict[str, Any] | None = None,
 ) -> str:
     """A persona file to complete by hand, emitted by the YAML library.
 
@@ -108,19 +124,26 @@ def draft_yaml(
     )[:2]
     spec["summary"] = "TODO: one line on who this is, from what sets the segment apart (see the comment)"
     if traits:
-        spec.yaml_add_eol_comment("sets the segment apart: " + "; ".join(traits), "summary")
+        spec.yaml_add_eol_comment(_comment("sets the segment apart: " + "; ".join(traits)), "summary")
     spec["narrative"] = "TODO: a short story of their working day."
     spec["role"], spec["company"] = CommentedMap(), CommentedMap()
     for column, (section, field) in ROLE_COLUMNS.items():
         value = modes.get(column)
-        if column == "seniority" and value not in SENIORITY:
-            value = None
-        if value is None and field not in ("title", "seniority"):
+        allowed = _allowed(schema, section, field) or (SENIORITY if field == "seniority" else None)
+        said = value
+        if value is not None and allowed is not None and value not in allowed:
+            value = None  # the research's answer is not one of the persona format's values
+        if value is None and field not in ("title", "seniority") and said is None:
             continue
         spec[section][field] = value if value is not None else f"TODO: {field}"
-        share = _share(segment, column, value) if value is not None else None
-        if share is not None:
-            spec[section].yaml_add_eol_comment(f"{share:.0%} of the segment", field)
+        share = _share(segment, column, said) if said is not None else None
+        if value is not None and share is not None:
+            spec[section].yaml_add_eol_comment(_comment(f"{share:.0%} of the segment"), field)
+        elif value is None and said is not None and allowed:
+            spec[section].yaml_add_eol_comment(
+                _comment(f"the research says '{said}' ({share or 0:.0%}), not one of {', '.join(allowed)}"),
+                field,
+            )
     if not spec["company"]:
         del spec["company"]
     for field, word, todo in (
@@ -130,7 +153,7 @@ def draft_yaml(
         picked = _distinct(segment, word)
         spec[field] = CommentedSeq([str(c["value"]) for c in picked] or [todo])
         for index, category in enumerate(picked):
-            spec[field].yaml_add_eol_comment(_figure(category), index)
+            spec[field].yaml_add_eol_comment(_comment(_figure(category)), index)
         if field == "goals":
             spec["motivations"] = CommentedSeq(["TODO: why do these goals matter to them?"])
     for field, word, prefix in (("behaviours", "tool", "Uses "), ("channels", "channel", "")):
@@ -138,7 +161,7 @@ def draft_yaml(
         if picked:
             spec[field] = CommentedSeq([prefix + str(c["value"]) for c in picked])
             for index, category in enumerate(picked):
-                spec[field].yaml_add_eol_comment(_figure(category), index)
+                spec[field].yaml_add_eol_comment(_comment(_figure(category)), index)
     quotes = [
         q
         for q in segment.get("quotes", [])
@@ -160,7 +183,9 @@ def draft_yaml(
         segment_share=round(float(segment["share"]), 2),
         last_research_date=last_research or today.isoformat(),
     )
-    evidence.yaml_add_eol_comment(f"members of {segment['id']} in the latest segmentation", "sample_size")
+    evidence.yaml_add_eol_comment(
+        _comment(f"members of {segment['id']} in the latest segmentation"), "sample_size"
+    )
     spec["review"] = CommentedMap(last_reviewed=today.isoformat())
     doc.yaml_set_start_comment(
         "yaml-language-server: $schema=../../../schema/persona.schema.json\n"
@@ -168,6 +193,11 @@ def draft_yaml(
         "latest segmentation.\nComplete every TODO, move the file to personas/ as <id>.yaml and open a pull request."
     )
     return _dump(doc)
+
+
+def _comment(text: str) -> str:
+    """Research text inside a YAML comment: on one line, so it can never become YAML."""
+    return " ".join(text.split())
 
 
 def _dump(doc: CommentedMap) -> str:

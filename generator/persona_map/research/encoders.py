@@ -224,10 +224,24 @@ class MultiSelectOneHot(_CodedEncoder):
 
 
 class ScaledNumbers(TransformerMixin, BaseEstimator):
-    """Numbers (ordinal categories as their rank) with missing values set to the median, then standardised."""
+    """Numbers (ordinal categories as their rank) with missing values set to the median, then standardised.
+
+    `log[j]` True: column j is used as sign(x) * log(1 + |x|) first, for skewed amounts and counts (a
+    refund stays negative).
+    """
+
+    def __init__(self, log: list[bool] | None = None) -> None:
+        self.log = log
+
+    def _values(self, X: pd.DataFrame) -> np.ndarray:
+        values = _numbers(X)
+        for j, flag in enumerate(self.log or []):
+            if flag and j < values.shape[1]:
+                values[:, j] = signed_log(values[:, j])
+        return values
 
     def fit(self, X: pd.DataFrame, y: object = None) -> ScaledNumbers:
-        values = _numbers(pd.DataFrame(X))
+        values = self._values(pd.DataFrame(X))
         self.median_ = (
             np.nan_to_num(np.nanmedian(values, axis=0)) if len(values) else np.zeros(values.shape[1])
         )
@@ -240,7 +254,7 @@ class ScaledNumbers(TransformerMixin, BaseEstimator):
 
     def transform(self, X: pd.DataFrame) -> np.ndarray:
         check_is_fitted(self)
-        values = _numbers(pd.DataFrame(X))
+        values = self._values(pd.DataFrame(X))
         filled = np.where(np.isnan(values), self.median_, values)
         return ((filled - self.mean_) / self.scale_).astype(np.float32)
 
@@ -256,7 +270,11 @@ class ScaledNumbers(TransformerMixin, BaseEstimator):
         """
         check_is_fitted(self)
         X = pd.DataFrame(X)
-        columns = [_number_column(X[name]) for name in X.columns]
+        logged = list(self.log or []) + [False] * len(X.columns)
+        columns = [
+            signed_log(_number_column(X[name])) if logged[j] else _number_column(X[name])
+            for j, name in enumerate(X.columns)
+        ]
         k = centres.shape[0]
         out = np.empty((len(X), k), dtype=np.float64)
         z, term, total = np.empty(CHUNK), np.empty(CHUNK), np.empty((k, CHUNK))
@@ -274,6 +292,11 @@ class ScaledNumbers(TransformerMixin, BaseEstimator):
                     total[c, :size] += term[:size]
             out[start : start + size] = total[:, :size].T
         return out
+
+
+def signed_log(values: np.ndarray) -> np.ndarray:
+    """sign(x) * log(1 + |x|): compresses long tails, keeps zero at zero and the sign of refunds."""
+    return np.sign(values) * np.log1p(np.abs(values))
 
 
 def _numbers(X: pd.DataFrame) -> np.ndarray:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass, field, replace
 from typing import Any
 
+from persona_map.data_paths import get
 from persona_map.findings import Finding
 from persona_map.repository import Repository
 from persona_map.schema_validate import validate
@@ -35,6 +37,15 @@ class Column:
     scale: tuple[int, int] | None = None
     levels: tuple[str, ...] = ()
     description: str = ""
+    label: str = ""  # shown in reports instead of the name
+    cluster: bool = True  # False: described in profiles, not segmented by
+    transform: str = ""  # "log": segmented by log(1 + value)
+    aggregate: str = ""  # analytics: how rows become one value per key
+
+    @property
+    def title(self) -> str:
+        """What people read: the label, else the column name."""
+        return self.label or self.name
 
     @classmethod
     def from_entry(cls, name: str, raw: Any) -> Column:
@@ -49,8 +60,48 @@ class Column:
             raw.get("separator") if isinstance(raw.get("separator"), str) else ";",
             (scale[0], scale[1]) if _scale_ok(scale) else None,
             tuple(str(x) for x in levels) if isinstance(levels, list) else (),
-            raw.get("description") if isinstance(raw.get("description"), str) else "",
+            _text(raw, "description"),
+            _text(raw, "label"),
+            raw.get("cluster") is not False,
+            _text(raw, "transform"),
+            _text(raw, "aggregate"),
         )
+
+
+def _text(raw: dict[str, Any], name: str) -> str:
+    value = raw.get(name)
+    return value if isinstance(value, str) else ""
+
+
+@dataclass(frozen=True)
+class Filter:
+    """A row left out before aggregating: `column` equals, starts with, or is below or above `value`."""
+
+    column: str
+    test: str
+    value: Any
+
+
+@dataclass(frozen=True)
+class Speaker:
+    """Interviews with one row per turn: who speaks, and which values of that column are the participant."""
+
+    column: str
+    participant: tuple[str, ...]
+
+
+def _pair(value: Any) -> bool:
+    return isinstance(value, list) and len(value) == 2 and all(isinstance(v, str) for v in value)
+
+
+def _filters(raw: Any) -> list[Filter]:
+    out = []
+    for item in raw if isinstance(raw, list) else []:
+        if isinstance(item, dict) and isinstance(item.get("column"), str):
+            tests = [k for k in ("equals", "starts_with", "below", "above") if k in item]
+            if len(tests) == 1:
+                out.append(Filter(item["column"], tests[0], item[tests[0]]))
+    return out
 
 
 def _scale_ok(scale: Any) -> bool:
@@ -72,6 +123,10 @@ class Source:
     columns: dict[str, Column] = field(default_factory=dict, compare=False)
     title: str = ""
     example: bool = False
+    time: str | None = None  # analytics: the date column that orders events
+    speaker: Speaker | None = None  # interviews with one row per turn
+    exclude: tuple[Filter, ...] = ()  # analytics: rows left out before aggregating
+    derive: dict[str, tuple[str, str]] = field(default_factory=dict, compare=False)  # name -> (a, b): a x b
 
     @classmethod
     def from_entry(cls, entry: dict[str, Any], exists: bool) -> Source:
@@ -81,7 +136,17 @@ class Source:
             value = entry.get(name)
             return value if isinstance(value, str) else None
 
-        columns = entry.get("columns")
+        columns = (
+            {str(n): Column.from_entry(str(n), raw) for n, raw in (entry.get("columns") or {}).items()}
+            if isinstance(entry.get("columns"), dict)
+            else {}
+        )
+        derived = {}
+        for item in entry.get("derive") or [] if isinstance(entry.get("derive"), list) else []:
+            if isinstance(item, dict) and isinstance(item.get("name"), str) and _pair(item.get("product")):
+                derived[item["name"]] = (str(item["product"][0]), str(item["product"][1]))
+                columns.setdefault(item["name"], Column.from_entry(item["name"], {**item, "role": "numeric"}))
+        speaker = entry.get("speaker")
         return cls(
             str(entry["id"]),
             text("kind") or "",
@@ -91,16 +156,27 @@ class Source:
             text("key"),
             text("delimiter"),
             text("encoding"),
-            {str(n): Column.from_entry(str(n), raw) for n, raw in columns.items()}
-            if isinstance(columns, dict)
-            else {},
+            columns,
             text("title") or "",
             entry.get("example") is True,
+            text("time"),
+            Speaker(str(speaker["column"]), tuple(str(v) for v in speaker["participant"]))
+            if isinstance(speaker, dict)
+            and isinstance(speaker.get("participant"), list)
+            and "column" in speaker
+            else None,
+            tuple(_filters(entry.get("exclude"))),
+            derived,
         )
 
     def roles(self, *roles: str) -> list[str]:
         """Names of the columns with one of `roles`, in manifest order."""
         return [c.name for c in self.columns.values() if c.role in roles]
+
+    @property
+    def file_columns(self) -> dict[str, Column]:
+        """The columns the file itself holds (derived ones are computed from them)."""
+        return {name: c for name, c in self.columns.items() if name not in self.derive}
 
     @property
     def personal(self) -> set[str]:
@@ -161,7 +237,7 @@ def load_manifest(repo: Repository) -> tuple[Manifest, list[Finding]]:
                 "research.shape",
             )
         ]
-    findings = validate(doc, repo.schema_path("research-manifest.schema.json"))
+    findings = [_explained(f, doc) for f in validate(doc, repo.schema_path("research-manifest.schema.json"))]
     manifest.loaded = True
     manifest.document = doc
     entries = doc.data.get("sources")
@@ -212,5 +288,81 @@ def load_manifest(repo: Repository) -> tuple[Manifest, list[Finding]]:
                     "research.personal-key",
                 )
             )
+        findings += _declaration_findings(source, index, doc)
         manifest.sources[source_id] = source
     return manifest, findings
+
+
+SHORT_ROLES = ("key", "categorical", "multi-select", "numeric", "date", "text", "ignored", "personal")
+ROLE_FORMS = {
+    "ordinal": "{role: ordinal, levels: [lowest, ..., highest]}",
+    "likert": "{role: likert, scale: [1, 5]}",
+}
+
+
+def _explained(finding: Finding, doc: Document) -> Finding:
+    """Schema findings about the manifest, said the way a researcher fixes them."""
+    path = finding.path.split(".")
+    value = get(doc.data, *_json_path(finding.path))
+    if len(path) == 3 and path[1] == "columns" and finding.code == "schema.enum":
+        if value in ROLE_FORMS:
+            return replace(
+                finding, message=f"'{value}' needs its parameters", hint=f"write {ROLE_FORMS[value]}"
+            )
+        needs = "; ".join(f"{role} needs parameters: {form}" for role, form in ROLE_FORMS.items())
+        joined = " " if finding.hint.endswith("?") else ". "
+        return replace(finding, hint=f"{finding.hint}{joined}Roles: {', '.join(SHORT_ROLES)}; {needs}")
+    if path[-1] == "collected" and re.fullmatch(r"\d{4}", str(value)):
+        return replace(
+            finding,
+            message=f"{value} is a year, not a date",
+            hint=f"write the full date, e.g. collected: {value}-12-31",
+        )
+    return finding
+
+
+def _json_path(path: str) -> list[str | int]:
+    return [int(part) if part.isdigit() else part for part in re.findall(r"[^.\[\]]+", path)]
+
+
+def _declaration_findings(source: Source, index: int, doc: Document) -> list[Finding]:
+    """Declarations that name columns: each must name a declared column of the right role."""
+    at = ("sources", index)
+    out = []
+
+    def missing(field: str, name: str, what: str) -> None:
+        known = ", ".join(sorted(source.columns)) or "none"
+        out.append(
+            doc.finding(
+                (*at, field),
+                f"{what} '{name}' names no declared column of {source.id}",
+                f"name one of its columns ({known}), or declare the column under columns",
+                "research.undeclared-column",
+            )
+        )
+
+    if source.key and source.key not in source.columns:
+        missing("key", source.key, "key")
+    if source.time and source.time not in source.columns:
+        missing("time", source.time, "time column")
+    if source.speaker and source.speaker.column not in source.columns:
+        missing("speaker", source.speaker.column, "speaker column")
+    for name, pair in source.derive.items():
+        for operand in pair:
+            if operand not in source.file_columns:
+                missing("derive", operand, f"'{name}' multiplies")
+    for item in source.exclude:
+        if item.column not in source.columns:
+            missing("exclude", item.column, "a filter")
+    for column in source.columns.values():
+        written = get(doc.data, *at, "columns", column.name)
+        if column.role == "likert" and column.scale is None and isinstance(written, dict):
+            out.append(
+                doc.finding(
+                    (*at, "columns", column.name),
+                    f"likert column '{column.name}' has no scale",
+                    "write {role: likert, scale: [1, 5]} with the lowest and highest answer",
+                    "research.likert-scale",
+                )
+            )
+    return out

@@ -69,6 +69,11 @@ class Suggestions:
     retire: list[PersonaReport]
     segmentation: dict[str, Any]
 
+    @property
+    def usable(self) -> bool:
+        """Whether the research has segment structure stable enough to change personas by (not `weak`)."""
+        return not self.segmentation.get("weak", False)
+
 
 def _value(persona: Persona, path: tuple[str, str]) -> str:
     return str(getattr(persona, path[0]).get(path[1], "") or "")
@@ -139,7 +144,13 @@ def _hungarian(table: dict[tuple[str, str], Match], ids: list[str], seg_ids: lis
 
 
 def suggest(personas: list[Persona], segmentation: dict[str, Any]) -> Suggestions:
-    """Compare personas with the segments of a saved segmentation."""
+    """Compare personas with the segments of a saved segmentation.
+
+    Segments of research without real, stable structure are noise: then no persona is matched, no segment
+    is a candidate for a new persona and no persona is one to retire.
+    """
+    if segmentation.get("weak", False):
+        return Suggestions([PersonaReport(p, None) for p in personas], 0.0, [], [], [], segmentation)
     segments = segmentation["segments"]
     by_id = {s["id"]: s for s in segments}
     matches = assign(personas, segments)

@@ -8,15 +8,22 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from persona_map.personal_data import found
+from persona_map.research.describe import summary
 from persona_map.research.encoders import as_categorical, choice_indicators, choice_names
 from persona_map.research.features import FeatureTable
+from persona_map.research.interviews import language_notes, participant_turns, voices
 from persona_map.research.segmentation import Segment
 from persona_map.research.sources import Research
 
+DIFFERENT = 0.3  # standard deviations from the overall mean that count as a difference worth reporting
 
-def profiles(table: FeatureTable, research: Research, labels: np.ndarray, k: int) -> list[Segment]:
-    """Size, over-represented categories, numeric differences, usage and quotes of every segment.
+
+def profiles(
+    table: FeatureTable, research: Research, labels: np.ndarray, k: int
+) -> tuple[list[Segment], list[str]]:
+    """Size, over-represented categories, numeric differences, usage, themes and quotes of every segment.
+
+    Also returns notes on what the data did not allow (interviews in another language, left out).
 
     Counting works on category codes and `np.bincount`, so a million rows take a fraction of a second.
     """
@@ -41,23 +48,23 @@ def profiles(table: FeatureTable, research: Research, labels: np.ndarray, k: int
         _add_categories(segments, column, names, counts, sizes, n, modes=False)
     numeric = [c for c in table.columns("numeric", "ordinal", "likert") if ":" not in c]
     behaviour = [c for c in table.columns("numeric") if ":" in c]
-    for columns, attribute, threshold in ((numeric, "numbers", 0.3), (behaviour, "analytics", 0.0)):
+    for columns, attribute in ((numeric, "numbers"), (behaviour, "analytics")):
         for column in columns:
             values = _as_number(frame[column]).to_numpy(dtype=np.float64, na_value=np.nan)
             members = labels
             if np.isnan(values).any():
                 ok = ~np.isnan(values)
                 values, members = values[ok], labels[ok]
-            if not len(values):
-                continue
-            mean, std = values.mean(), values.std() or 1.0
+            if not len(values) or values.std() == 0:
+                continue  # the same for everyone says nothing about any segment
+            mean, std = values.mean(), values.std()
             sums = np.bincount(members, weights=values, minlength=k)
             counts = np.bincount(members, minlength=k)
             for i, seg in enumerate(segments):
                 if counts[i]:
                     inside = sums[i] / counts[i]
                     z = float((inside - mean) / std)
-                    if abs(z) >= threshold:
+                    if abs(z) >= DIFFERENT:
                         getattr(seg, attribute).append(
                             {
                                 "column": column,
@@ -66,19 +73,21 @@ def profiles(table: FeatureTable, research: Research, labels: np.ndarray, k: int
                                 "z": round(z, 2),
                             }
                         )
-    interviewed = _interviewed(research)
-    found = frame.index.isin(list(interviewed)) if interviewed else np.zeros(n, dtype=bool)
-    found_keys, found_labels = [str(key) for key in frame.index[found]], labels[found]
+    turns = participant_turns(research)
+    index = pd.Index(frame.index.astype("string"))
+    interviewed = index.isin(list(set(turns.keys)))
+    segment_of = dict(zip(index[interviewed], labels[interviewed].tolist(), strict=True))
+    heard = voices(turns, segment_of, k)
     for i, seg in enumerate(segments):
         seg.categories.sort(key=lambda c: (-c["lift"] * c["share"], c["column"], c["value"]))
         seg.categories = seg.categories[:8]
         seg.numbers.sort(key=lambda x: -abs(x["z"]))
         seg.analytics.sort(key=lambda x: -abs(x["z"]))
-        seg.interviewees = sorted(
-            key for key, label in zip(found_keys, found_labels, strict=True) if label == i
-        )
-        seg.quotes = _quotes(research, set(seg.interviewees))
-    return segments
+        seg.interviewees = sorted(key for key, label in segment_of.items() if label == i)
+        seg.themes = heard.themes.get(i, [])
+        seg.quotes = heard.quotes.get(i, [])
+        seg.summary = summary(seg, table.meta)
+    return segments, language_notes(turns)
 
 
 def _counts(labels: np.ndarray, codes: np.ndarray, width: int, k: int) -> np.ndarray:
@@ -130,35 +139,3 @@ def _as_number(column: pd.Series) -> pd.Series:
 
 def _round(value: float) -> float:
     return round(float(value), 2) if pd.notna(value) else 0.0
-
-
-def _quotes(research: Research, members: set[str], limit: int = 5) -> list[dict[str, str]]:
-    """Interview quotes from members of the segment (text columns only: personal columns are never read)."""
-    out = []
-    for sid in research.by_kind("interviews"):
-        spec = research.specs[sid]
-        frame = research.frames[sid]
-        if not spec.key or spec.key not in frame:
-            continue
-        text_columns = [c for c in spec.roles("text") if c in frame and "quote" in c.lower()] or [
-            c for c in spec.roles("text") if c in frame
-        ][:1]
-        if not text_columns:
-            continue
-        rows = frame[frame[spec.key].astype("string").isin(members)]
-        for _, row in rows.iterrows():
-            text = row[text_columns[0]]
-            if pd.notna(text) and str(text).strip() and not any(found(str(text))):  # never a phone or e-mail
-                out.append({"text": str(text).strip(), "source": sid, "respondent": str(row[spec.key])})
-            if len(out) >= limit:
-                return out
-    return out
-
-
-def _interviewed(research: Research) -> set[str]:
-    keys: set[str] = set()
-    for sid in research.by_kind("interviews"):
-        key = research.specs[sid].key
-        if key and key in research.frames[sid]:
-            keys |= set(research.frames[sid][key].dropna().astype(str))
-    return keys

@@ -102,6 +102,12 @@ def _arrow_encoding(fmt: CsvFormat) -> str:
     return "utf8" if fmt.encoding in ("utf-8", "utf-8-sig") else fmt.encoding
 
 
+def keyed_rows_only(spec: Source, name: str) -> bool:
+    """Whether every row must have this key: a survey's rows are respondents; an export's rows without the
+    join key are only counted and left out (sources.read_source reports how many)."""
+    return spec.kind == "survey" or name != spec.key
+
+
 def typed_problems(table: pa.Table, spec: Source) -> bool:
     """Whether typed columns hold values their role forbids (cheap checks on Arrow's parsed columns)."""
     for name in table.column_names:
@@ -119,7 +125,8 @@ def typed_problems(table: pa.Table, spec: Source) -> bool:
             if found - set(column.levels):
                 return True
         elif column.role == "key" and (
-            values.null_count or (spec.kind == "survey" and name == spec.key and repeats(values))
+            (values.null_count and keyed_rows_only(spec, name))
+            or (spec.kind == "survey" and name == spec.key and repeats(values))
         ):
             return True
     return False

@@ -20,6 +20,7 @@ import pandas as pd
 from persona_map.csv_files import CsvFormat, odd_quotes, open_text, records
 from persona_map.findings import Finding
 from persona_map.research.manifest import NUMERIC_ROLES, Source
+from persona_map.research.read_arrow import keyed_rows_only
 from persona_map.research.tables import finish_frame, wanted_columns
 
 MAX_PER_COLUMN = 3  # findings listed per column and problem before a summary line
@@ -28,9 +29,12 @@ HOPELESS = 5  # chunks read after the first error in which every row was bad: st
 
 
 def slow_read(
-    path: Path, fmt: CsvFormat, spec: Source, header: list[str], shown: str
+    path: Path, fmt: CsvFormat, spec: Source, header: list[str], shown: str, *, keep: bool = True
 ) -> tuple[pd.DataFrame | None, list[Finding]]:
-    """The typed table of one file and every problem in it (None when there is an error)."""
+    """The typed table of one file and every problem in it (None when there is an error).
+
+    `keep=False` only looks for problems, holding one chunk at a time (the table is then None).
+    """
     unclosed = _unclosed_quote(path, fmt)
     if unclosed:
         return None, [
@@ -59,7 +63,7 @@ def slow_read(
                 frame, bad_rows = _check_values(frame, spec, np.asarray(lines), found, header)
                 if keys is not None:
                     keys.add(frame[spec.key], np.asarray(lines))
-                if not found.errors:
+                if keep and not found.errors:
                     frames.append(frame)
                 else:
                     frames.clear()
@@ -302,6 +306,6 @@ def _check_values(
         elif column.role == "ordinal" and column.levels:
             report(present & ~values.isin(column.levels), "is not one of the declared levels",
                    f"use one of: {', '.join(column.levels)} (or add the level to the manifest)", "research.ordinal")  # fmt: skip
-        elif column.role == "key":
+        elif column.role == "key" and keyed_rows_only(spec, name):
             report(~present, "has no key", "every row needs its respondent/account id", "research.key")
     return frame, int(bad_rows.sum())

@@ -18,7 +18,7 @@ from threadpoolctl import threadpool_limits
 from persona_map.atomic import atomic_output, write_atomic
 from persona_map.errors import SegmentError
 from persona_map.repository import Repository
-from persona_map.research.cluster import AutoKClusterer, null_silhouette
+from persona_map.research.cluster import AutoKClusterer, fit_labels
 from persona_map.research.features import (
     FeatureTable,
     build_table,
@@ -30,8 +30,9 @@ from persona_map.research.report import markdown
 from persona_map.research.results import RESULTS_DIR, fingerprint
 from persona_map.research.segmentation import Progress, SegmentOptions, SegmentResult
 from persona_map.research.sources import Research, load_research
+from persona_map.research.structure import Structure, assess_structure, describe
+from persona_map.research.text_segments import interview_features, interview_profiles
 
-WEAK_SILHOUETTE_MARGIN = 0.05  # real silhouette must beat the shuffled-data silhouette by this much
 WEAK_STABILITY = 0.6  # mean adjusted Rand index across bootstrap refits
 
 
@@ -57,6 +58,12 @@ def segment(
 def _segment(
     research: Research, options: SegmentOptions, inputs: str, step: Progress, today: date | None
 ) -> SegmentResult:
+    if (
+        not research.by_kind("survey")
+        and not research.by_kind("analytics")
+        and research.by_kind("interviews")
+    ):
+        return _segment_interviews(research, options, inputs, step, today)
     step("joining sources")
     table = build_table(research)
     n = len(table.frame)
@@ -72,6 +79,16 @@ def _segment(
     pre = make_preprocessor(table)
     X_fit = pre.fit_transform(table.frame.iloc[sample]).astype(_dtype(options.method))
     step("choosing k")
+    # Whether there is structure at all needs only the features and the range of k: it runs on a thread
+    # of its own while k is chosen, then while every row is assigned.
+    pool = ThreadPoolExecutor(2)
+    structure = pool.submit(
+        assess_structure,
+        X_fit,
+        range(options.k_min, options.k_max + 1),
+        fit_labels(options.method),
+        options.seed,
+    )
     with _fitting(options.method):
         clusterer = AutoKClusterer(
             options.k_min,
@@ -84,20 +101,21 @@ def _segment(
             n_jobs=-1,  # the candidate fits run side by side, one thread each
         ).fit(X_fit)
     step("checking stability, assigning every respondent")
-    # The stability refits and the shuffled-data check need only the fitted model, so they run on a
-    # thread of their own while every row is assigned and the segments are profiled.
-    with ThreadPoolExecutor(1) as pool:
-        checks = pool.submit(_checks, clusterer, X_fit, options)
+    # The stability refits need only the fitted model, so they run on a thread of their own while every
+    # row is assigned and the segments are profiled.
+    with pool:
+        checks = pool.submit(_stability, clusterer, X_fit, options)
         raw = _assign(table, pre, clusterer, sample)
         order = np.argsort(-np.bincount(raw, minlength=clusterer.n_clusters_), kind="stable")
         rank = np.empty_like(order)
         rank[order] = np.arange(len(order))
         labels = rank[raw]
         step("profiling segments")
-        segments = profiles(table, research, labels, clusterer.n_clusters_)
+        segments, notes = profiles(table, research, labels, clusterer.n_clusters_)
         with _fitting(options.method):
-            stability, null = checks.result()
-    warnings = _warnings(clusterer, stability, null)
+            stability, by_k = checks.result()
+            found = structure.result()
+    warnings = _warnings(found, stability, by_k, clusterer.n_clusters_)
     return SegmentResult(
         created=(today or date.today()).isoformat(),
         inputs=inputs,
@@ -106,20 +124,91 @@ def _segment(
         features=X_fit.shape[1],
         k=clusterer.n_clusters_,
         scores=clusterer.scores_,
-        null_silhouette=null,
+        structure=found.to_dict(),
+        verdict=found.verdict,
         stability=stability,
-        weak=bool(warnings),
+        stability_by_k=by_k,
+        weak=not found.real or _mean(stability) < WEAK_STABILITY,
         warnings=warnings,
         segments=segments,
         model=_model(pre, clusterer, order, table),
+        columns=_columns(table),
+        notes=notes,
+        unit="respondents" if research.specs[table.base].kind == "survey" else "accounts",
         keys=table.frame.index,
         labels=labels,
     )
 
 
-def _checks(clusterer: AutoKClusterer, X: np.ndarray, options: SegmentOptions) -> tuple[list[float], float]:
-    """Stability across bootstrap refits, and the silhouette of the same data with its columns shuffled."""
-    return clusterer.stability(X, options.resamples), null_silhouette(X, clusterer, options.seed)
+def _segment_interviews(
+    research: Research, options: SegmentOptions, inputs: str, step: Progress, today: date | None
+) -> SegmentResult:
+    """Interview-only research: participants segmented by their own words, with the same honesty checks."""
+    step("reading the participants' words")
+    keys, X, turns = interview_features(research, options.seed)
+    ks = range(min(options.k_min, len(keys) - 1), min(options.k_max, len(keys) - 1) + 1)
+    step("choosing k")
+    with _fitting(options.method):
+        found = assess_structure(X, ks, fit_labels(options.method), options.seed)
+        clusterer = AutoKClusterer(
+            ks.start, ks.stop - 1, options.method, options.fit_sample, options.score_sample,
+            n_init=3, random_state=options.seed, n_jobs=-1,
+        ).fit(X)  # fmt: skip
+        step("checking stability")
+        stability, by_k = _stability(clusterer, X, options)
+    order = np.argsort(-np.bincount(clusterer.labels_, minlength=clusterer.n_clusters_), kind="stable")
+    rank = np.empty_like(order)
+    rank[order] = np.arange(len(order))
+    labels = rank[clusterer.labels_]
+    step("profiling segments")
+    segments, notes = interview_profiles(turns, keys, labels, clusterer.n_clusters_)
+    return SegmentResult(
+        created=(today or date.today()).isoformat(),
+        inputs=inputs,
+        options=asdict(options),
+        respondents=len(keys),
+        features=X.shape[1],
+        k=clusterer.n_clusters_,
+        scores=clusterer.scores_,
+        structure=found.to_dict(),
+        verdict=found.verdict,
+        stability=stability,
+        stability_by_k=by_k,
+        weak=not found.real or _mean(stability) < WEAK_STABILITY,
+        warnings=_warnings(found, stability, by_k, clusterer.n_clusters_),
+        segments=segments,
+        model={},  # words are not in a CRM export: contacts are routed by the rules alone
+        notes=notes,
+        unit="participants",
+        keys=keys,
+        labels=labels,
+    )
+
+
+def _stability(
+    clusterer: AutoKClusterer, X: np.ndarray, options: SegmentOptions
+) -> tuple[list[float], dict[str, float]]:
+    """Agreement of bootstrap refits at the chosen k; when it is unstable, at every other k in range too."""
+    stability = clusterer.stability(X, options.resamples)
+    by_k: dict[str, float] = {}
+    if _mean(stability) < WEAK_STABILITY:
+        for k in clusterer.scores_:
+            if k != clusterer.n_clusters_:
+                by_k[str(k)] = round(_mean(clusterer.stability(X, options.resamples, k)), 3)
+    return stability, by_k
+
+
+def _columns(table: FeatureTable) -> dict[str, dict[str, Any]]:
+    """Every feature column as people should read it, with how many of its values were missing (and filled)."""
+    out = {}
+    for name in table.roles:
+        missing = int(table.frame[name].isna().sum())
+        out[name] = {**table.meta.get(name, {}), "missing": missing}
+    return out
+
+
+def _mean(values: list[float]) -> float:
+    return float(np.mean(values)) if values else 0.0
 
 
 @contextmanager
@@ -162,20 +251,24 @@ def _assign(
     return out
 
 
-def _warnings(clusterer: AutoKClusterer, stability: list[float], null: float) -> list[str]:
+def _warnings(structure: Structure, stability: list[float], by_k: dict[str, float], k: int) -> list[str]:
+    """What a person must know before acting on these segments, in plain words."""
     out = []
-    best = clusterer.silhouette_
-    if best < null + WEAK_SILHOUETTE_MARGIN:
+    if not structure.real:
         out.append(
-            f"No clear segment structure: the best silhouette ({best:.2f}) is barely above what the same data "
-            f"scores with its columns shuffled ({null:.2f}). These segments are noise, not personas; collect "
-            "more or better research before changing personas."
+            describe(structure) + " Collect more or better research (more respondents, questions that tell "
+            "customers apart: goals, pains, behaviours) before changing personas."
         )
-    mean = float(np.mean(stability)) if stability else 1.0
+    mean = _mean(stability)
     if mean < WEAK_STABILITY:
+        stable = [(int(other), value) for other, value in by_k.items() if value >= WEAK_STABILITY]
+        alternative = "".join(
+            f" k = {other} is stable: agreement {value:.2f} (run with --k-min {other} --k-max {other})."
+            for other, value in sorted(stable, key=lambda item: -item[1])[:1]
+        )
         out.append(
-            f"Unstable segments: refits on resampled data agree only {mean:.2f} (adjusted Rand index; 1 is "
-            "perfect). Treat the segments as tentative."
+            f"Unstable segments: refits on resampled data agree only {mean:.2f} with these {k} segments "
+            f"(adjusted Rand index; 1 is identical every time). Treat them as tentative.{alternative}"
         )
     return out
 
@@ -207,6 +300,7 @@ def _model(pre: Any, clusterer: AutoKClusterer, order: np.ndarray, table: Featur
                     "median": transformer.median_.round(6).tolist(),
                     "mean": transformer.mean_.round(6).tolist(),
                     "scale": transformer.scale_.round(6).tolist(),
+                    "log": [bool(x) for x in (transformer.log or [False] * len(columns))],
                 }
             )
     return {

@@ -38,6 +38,8 @@ class Segment:
     distributions: dict[str, dict[str, float]] = field(default_factory=dict)  # value shares per column
     quotes: list[dict[str, str]] = field(default_factory=list)
     interviewees: list[str] = field(default_factory=list)  # members who were interviewed
+    themes: list[str] = field(default_factory=list)  # terms their interviews use more than everyone's
+    summary: str = ""  # one plain sentence a PM can paste into a persona
 
 
 @dataclass
@@ -51,11 +53,16 @@ class SegmentResult:
     features: int
     k: int
     scores: dict[int, float]
-    null_silhouette: float
+    structure: dict[str, Any]  # research.structure.Structure.to_dict(): the verdict and the null comparisons
+    verdict: str  # "no substantial structure", "weak", "reasonable" or "strong"
     stability: list[float]
-    weak: bool
+    stability_by_k: dict[str, float]  # agreement at the other k in range, when the chosen k is unstable
+    weak: bool  # no real structure, or unstable: the segments must not drive persona changes
     warnings: list[str]
     segments: list[Segment]
+    columns: dict[str, dict[str, Any]] = field(default_factory=dict)  # what each feature is, for people
+    notes: list[str] = field(default_factory=list)  # what the data did not allow (languages left out, ...)
+    unit: str = "respondents"  # what a row is: respondents (survey), accounts (analytics), participants
     model: dict[str, Any] = field(default_factory=dict, repr=False)
     keys: Any = field(default=None, repr=False)  # respondent keys, in the order of `labels`
     labels: Any = field(default=None, repr=False)  # segment index of every respondent

@@ -16,10 +16,10 @@ from pathlib import Path
 import pandas as pd
 
 from persona_map.csv_files import detect
-from persona_map.findings import Finding
+from persona_map.findings import Finding, Severity
 from persona_map.repository import Repository
 from persona_map.research.manifest import Manifest, Source
-from persona_map.research.read_arrow import fast_read
+from persona_map.research.read_arrow import fast_read, keyed_rows_only
 from persona_map.research.read_rows import slow_read
 
 
@@ -65,13 +65,24 @@ def read_source(path: Path, spec: Source, shown: str) -> tuple[pd.DataFrame | No
     findings += _header_findings(header, spec, shown)
     if any(f.is_error for f in findings):
         return None, findings
-    if fmt.ascii_compatible:
-        frame = fast_read(path, spec, fmt, list(fmt.header))
-        if frame is not None:
-            return frame, findings
-    # Something is off (or the encoding is not ASCII-compatible): read it row by row to say what and where.
-    frame, problems = slow_read(path, fmt, spec, header, shown)
-    return frame, findings + problems
+    frame = fast_read(path, spec, fmt, list(fmt.header)) if fmt.ascii_compatible else None
+    if frame is None:
+        # Something is off (or the encoding is not ASCII-compatible): read row by row to say what and where.
+        # When the Arrow reader refused an ASCII-compatible file there is almost surely a problem: find it
+        # holding one chunk at a time, and keep the rows only if the file turns out clean after all.
+        frame, problems = slow_read(path, fmt, spec, header, shown, keep=not fmt.ascii_compatible)
+        if frame is None and fmt.ascii_compatible and not any(p.is_error for p in problems):
+            frame, problems = slow_read(path, fmt, spec, header, shown)
+        findings += problems
+    if frame is not None and spec.key in frame and not keyed_rows_only(spec, spec.key):
+        unkeyed = int(frame[spec.key].isna().sum())
+        if unkeyed:
+            findings.append(
+                Finding(shown, 0, 0, spec.key, f"{unkeyed:,} of {len(frame):,} rows have no {spec.key}: they are left out",
+                        f"export {spec.key} for every row if those rows should count", "research.no-key",
+                        Severity.WARNING)
+            )  # fmt: skip
+    return frame, findings
 
 
 def _header_findings(header: list[str], spec: Source, shown: str) -> list[Finding]:
@@ -79,7 +90,7 @@ def _header_findings(header: list[str], spec: Source, shown: str) -> list[Findin
     unknown, repeated = [], []
     first: dict[str, int] = {}
     for index, name in enumerate(header, start=1):
-        if name not in spec.columns:
+        if name not in spec.file_columns:
             # binary junk read as a header must not flood the terminal with control characters
             label = name
             if not name.isprintable() or len(name) > 60:
@@ -120,7 +131,7 @@ def _header_findings(header: list[str], spec: Source, shown: str) -> list[Findin
             "export the column, or remove it from the manifest",
             "research.missing-column",
         )
-        for name in spec.columns
+        for name in spec.file_columns
         if name not in first
     ]
     return unknown + missing + repeated

@@ -8,6 +8,7 @@ segments no persona speaks for (research.drafts) and what the pull-request descr
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -79,7 +80,7 @@ def propose(
         proposal.notes += notes
         if new != old:
             proposal.edits[file] = (old, new)
-    proposal.drafts = plan_drafts(proposal.suggestions, manifest, today, last_research)
+    proposal.drafts = plan_drafts(proposal.suggestions, manifest, today, last_research, _schema(repo))
     return proposal, findings
 
 
@@ -127,3 +128,10 @@ def _without(wanted: dict[JsonPath, Any], finding: Finding) -> tuple[dict[JsonPa
         if _changed(finding.path, {key: None}):
             return {k: v for k, v in wanted.items() if k != key}, format_path(key)
     return wanted, finding.path  # pragma: no cover - refused paths are always under a change
+
+
+def _schema(repo: Repository) -> dict[str, Any] | None:
+    try:
+        return json.loads(repo.schema_path().read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None

@@ -92,6 +92,8 @@ def _encode(
         numbers = _numbers(values, spec["columns"].get(name), spec.get("levels", {}).get(name))
         if numbers is None:
             return None
+        if (encoder.get("log") or [False] * (j + 1))[j]:
+            numbers = np.sign(numbers) * np.log1p(np.abs(numbers))  # as segmentation used it
         filled = np.where(np.isnan(numbers), encoder["median"][j], numbers)
         return ((filled - encoder["mean"][j]) / encoder["scale"][j])[:, None], np.arange(len(values))
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
