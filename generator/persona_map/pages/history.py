@@ -152,7 +152,9 @@ def line_fields(text: str) -> list[str | None]:
 
 
 def _fields(old: str, new: str) -> tuple[str, ...]:
-    """The fields whose lines differ between two versions of a persona file."""
+    """The fields whose lines differ between two versions of a persona file ('whole file' when added)."""
+    if not old.strip():
+        return ("whole file",)
     before, after = old.splitlines(), new.splitlines()
     of_old, of_new = line_fields(old), line_fields(new)
     found: dict[str, None] = {}
