@@ -4,6 +4,9 @@
 (b) `mkdocs build` of the very same pages, rendered to Markdown beforehand (`personas render`) and
     copied next to the hand-written ones, with the plugin switched off: what MkDocs + Material cost anyway.
 Both run as fresh processes, alternating. Target (issue 3): median ratio a/b <= 1.25.
+(c) Zensical (the extra persona-map[zensical]) building the very same pre-rendered pages from the same
+    configuration without the plugin, and `personas site --engine zensical` from the personas (render
+    included), each a fresh process alongside the pairs above; skipped when Zensical is not installed.
 
 Three series of pairs:
   cold         (a) with an empty user cache: no persona validated before, no override template compiled;
@@ -30,6 +33,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import tomllib
 import urllib.request
 from pathlib import Path
 
@@ -74,8 +78,11 @@ def _plain_config(repo: Path) -> Path:
         "custom_dir: site/overrides", "custom_dir: docs-plain/overrides"
     )
     nav = _nav_of_plugin(repo)
+    # The plugin takes the repository URL from [tool.personas]; the plain build is told it directly.
+    url = tomllib.loads((repo / "pyproject.toml").read_text())["tool"]["personas"].get("repository_url", "")
+    links = f"repo_url: {url}\nedit_uri: edit/main/site/\n" if url else ""
     config = repo / "mkdocs-plain.yml"
-    config.write_text(text + nav)
+    config.write_text(text + links + nav)
     return config
 
 
@@ -162,6 +169,33 @@ def serve_rebuild(repo: Path, runs: int) -> list[float]:
     return times
 
 
+def _zensical_config(repo: Path, plain: Path) -> Path | None:
+    """The plain configuration for Zensical: its own output folder; None without Zensical."""
+    probe = subprocess.run([sys.executable, "-c", "import zensical"], capture_output=True)
+    if probe.returncode != 0:
+        return None
+    text = plain.read_text().replace("site_dir: build/plain", "site_dir: build/zensical-plain")
+    config = repo / "zensical-plain.yml"
+    config.write_text(text)
+    return config
+
+
+def zensical_times(repo: Path, plain: Path, runs: int) -> tuple[list[float], list[float]] | None:
+    """Seconds of Zensical builds: (plain pages, `personas site --engine zensical`); None without it."""
+    config = _zensical_config(repo, plain)
+    if config is None:
+        return None
+    build = [sys.executable, "-m", "zensical", "build", "--clean", "-f", str(config)]
+    site = [str(BIN / "personas"), "site", "--engine", "zensical", "--root", str(repo)]
+    _time(build, repo), _time(site, repo)  # warm-up, not timed
+    built, full = [], []
+    for _ in range(runs):
+        built.append(_time(build, repo))
+        with tempfile.TemporaryDirectory() as cache:
+            full.append(_time(site, repo, cache))
+    return built, full
+
+
 def _uncompile() -> None:
     """Remove the package's compiled modules and templates (restored by `python -m persona_map.cli.precompile`)."""
     package = ROOT / "generator"
@@ -211,6 +245,7 @@ def main() -> int:
             with tempfile.TemporaryDirectory() as cache:
                 pairs.append((_time(ours, repo, cache), _time(theirs, repo)))
         warm = [(_time(ours, repo), _time(theirs, repo)) for _ in range(args.runs)]
+        zensical = zensical_times(repo, plain, args.runs)
         source = from_source(ours, theirs, repo, args.runs)
         rebuilds = serve_rebuild(repo, 5)
     ratios = [a / b for a, b in pairs]
@@ -231,6 +266,17 @@ def main() -> int:
         f"median {statistics.median(rebuilds):.2f} s over {len(rebuilds)} edits "
         f"(min {min(rebuilds):.2f}, max {max(rebuilds):.2f})",
     ]
+    if zensical is None:
+        lines.append("- (c) Zensical: not installed (pip install 'persona-map[zensical]'), not measured")
+    else:
+        built, full = zensical
+        lines += [
+            f"- (c) Zensical build of the same pre-rendered pages (`zensical build --clean`): median "
+            f"{statistics.median(built):.2f} s, {statistics.median(built) / statistics.median(b for _, b in pairs):.2f}"
+            " times the plain MkDocs build (b)",
+            f"- (c) `personas site --engine zensical` from the personas (check, render, build; cold user cache): "
+            f"median {statistics.median(full):.2f} s",
+        ]
     print("\n".join(lines))
     if args.record:
         record(

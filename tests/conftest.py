@@ -16,13 +16,24 @@ REPOSITORY_FOLDERS = ("personas", "research", "schema", "site")
 REPOSITORY_FILES = ("pyproject.toml", "mkdocs.yml")
 
 
+PLACEHOLDER_URL = "https://github.com/acme/persona-map"
+COPY_URL = "https://github.com/northwind/persona-map"  # a copy is someone's own repository
+
+
 def copy_repository(root: Path, folders: tuple[str, ...] = REPOSITORY_FOLDERS) -> Path:
-    """A copy of the repository's personas, research, schema, site and config at `root`, safe to edit."""
+    """A copy of the repository's personas, research, schema, site and config at `root`, safe to edit.
+
+    The copy names a repository URL of its own, so `personas check` has no placeholder to warn about.
+    """
     root.mkdir(parents=True, exist_ok=True)
     for folder in folders:
         shutil.copytree(ROOT / folder, root / folder, ignore=shutil.ignore_patterns("*.py", "__pycache__"))
     for name in REPOSITORY_FILES:
         shutil.copy(ROOT / name, root / name)
+    pyproject = root / "pyproject.toml"
+    pyproject.write_text(
+        pyproject.read_text(encoding="utf-8").replace(PLACEHOLDER_URL, COPY_URL), encoding="utf-8"
+    )
     return root
 
 

@@ -25,8 +25,21 @@ def run(*args: str, env: dict[str, str] | None = None):
     return runner.invoke(main, list(args), env=env, catch_exceptions=False)
 
 
-def test_check_passes_on_the_repository():
+def test_check_passes_on_the_repository_and_warns_about_the_placeholder_url():
     result = run("check", "--root", str(ROOT), "--today", "2026-11-28")
+    assert result.exit_code == 0, result.output
+    assert "4 persona files checked: 1 warning" in result.output
+    lines = (ROOT / "pyproject.toml").read_text().splitlines()
+    line = next(n for n, text in enumerate(lines, 1) if text.startswith("repository_url = "))
+    assert (
+        f"pyproject.toml:{line}:1: warning: tool.personas.repository_url: repository_url is still the placeholder"
+        in result.output
+    )
+
+
+def test_a_real_repository_url_silences_the_placeholder_warning(repo_copy: Path):
+    assert "northwind/persona-map" in (repo_copy / "pyproject.toml").read_text()
+    result = run("check", "--root", str(repo_copy), "--today", "2026-11-28")
     assert result.exit_code == 0, result.output
     assert "4 persona files checked: all good" in result.output
 
@@ -209,7 +222,7 @@ def test_python_dash_m_works_and_stays_light():
         "print('HEAVY', heavy, 'EXIT', code)\n"
     )
     proc = subprocess.run([sys.executable, "-c", code, str(ROOT)], capture_output=True, text=True, timeout=60)
-    assert "all good" in proc.stdout
+    assert "4 persona files checked: 1 warning" in proc.stdout, "only the placeholder URL warns"
     assert "HEAVY [] EXIT 0" in proc.stdout
 
 

@@ -58,7 +58,7 @@ def pages(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
 def test_every_page_is_generated(pages: dict[str, str]):
     ids = sorted(p.stem for p in (ROOT / "personas").glob("*.yaml"))
     expected = {"index.md", "compare.md", "research.md", "schema.md", "tags.md", "personas.json"}
-    expected |= {f"personas/{i}.md" for i in ids} | {f"personas/{i}/empathy-map.md" for i in ids}
+    expected |= {f"personas/{i}/index.md" for i in ids} | {f"personas/{i}/empathy-map.md" for i in ids}
     assert set(pages) == expected
 
 
@@ -98,7 +98,7 @@ def test_links_between_pages(tmp_path: Path):
 @pytest.mark.parametrize(
     "path",
     [
-        "personas/platform-lead-priya.md",
+        "personas/platform-lead-priya/index.md",
         "personas/platform-lead-priya/empathy-map.md",
         "index.md",
         "compare.md",
@@ -144,29 +144,54 @@ def test_optional_fields_may_be_absent(repo_copy: Path):
     (repo_copy / "personas" / "minimal.yaml").write_text(minimal)
     catalog = build_catalog(Repository.open(repo_copy), TODAY)
     pages = {p.path: p.content for p in Renderer(catalog).pages()}
-    assert "Month end is chaos." in pages["personas/minimal.md"]
-    assert (
-        "respondent" not in pages["personas/minimal.md"].split("Month end is chaos.")[1].split("</figure>")[0]
-    )
+    page = pages["personas/minimal/index.md"]
+    assert "Month end is chaos." in page
+    quotes = page.split("## Quotes")[1]
+    assert "respondent" not in quotes.split("Month end is chaos.")[1].split("</figure>")[0]
 
 
-def test_research_page_shows_the_latest_segmentation(repo_copy: Path):
+def _research_page(repo: Path) -> str:
+    return {p.path: p.content for p in Renderer(build_catalog(Repository.open(repo), TODAY)).pages()}[
+        "research.md"
+    ]
+
+
+def test_research_page_shows_the_latest_segmentation_in_plain_words(repo_copy: Path):
     from persona_map.research.segment import run
 
-    before = {p.path: p.content for p in Renderer(build_catalog(Repository.open(repo_copy), TODAY)).pages()}
-    assert "No segmentation yet" in before["research.md"]
+    assert "Once the research has been analysed" in _research_page(repo_copy)
     run(Repository.open(repo_copy), TODAY, 3, 5, "kmeans", 0)
-    page = {p.path: p.content for p in Renderer(build_catalog(Repository.open(repo_copy), TODAY)).pages()}[
-        "research.md"
-    ]
-    assert "**4 segments**" in page
-    assert '<title id="pm-chart-shares">Share of respondents in each segment</title>' in page
-    assert "S1 · Priya, the Platform Lead" in page
-    assert "| S4 | 87 | 14% | [Carla, the Compliance Lead](personas/compliance-officer-carla.md) |" in page
-    (repo_copy / "research" / "survey-2026.csv").write_text(
-        (repo_copy / "research" / "survey-2026.csv").read_text().replace("Europe", "Europa", 1)
+    page = _research_page(repo_copy)
+    learned = page.split("## What we learned")[1].split("## How sure we are")[0]
+    assert "found **4 groups** of customers" in learned
+    assert '<title id="pm-chart-sizes">' in learned and "S1 · Priya, the Platform Lead" in learned
+    assert '<title id="pm-chart-traits">' in learned, "a chart of what sets each segment apart"
+    assert (
+        'Segment S4: 14% of people</h3>\n<p>Backs <a href="../personas/compliance-officer-carla/">' in learned
     )
-    stale = {p.path: p.content for p in Renderer(build_catalog(Repository.open(repo_copy), TODAY)).pages()}[
-        "research.md"
-    ]
-    assert "Out of date" in stale
+    sure = page.split("## How sure we are")[1].split("## The research behind")[0]
+    assert "researchers call this the silhouette" in sure, "the technical word comes with an explanation"
+    assert "silhouette" not in learned.lower(), "the lead speaks plain words"
+    details = page.split('<details class="pm-researcher" markdown="1">')[1]
+    assert "<details open" not in page, "the researcher's details start collapsed"
+    assert "### Segmentation" in details and '<title id="pm-chart-k">' in details
+    survey = repo_copy / "research" / "survey-2026.csv"
+    survey.write_text(survey.read_text().replace("Europe", "Europa", 1))
+    assert "Out of date" in _research_page(repo_copy)
+
+
+def test_research_page_leaves_out_what_saved_results_do_not_hold(repo_copy: Path):
+    from persona_map.research.segment import run
+
+    run(Repository.open(repo_copy), TODAY, 3, 5, "kmeans", 0)
+    saved = repo_copy / "build" / "segments" / "segments.json"
+    data = json.loads(saved.read_text())
+    for key in ("scores", "stability", "null_silhouette", "structure", "verdict", "respondents", "options"):
+        data.pop(key, None)
+    data["segments"][0].pop("categories")
+    data["segments"][1]["share"] = "a lot"
+    saved.write_text(json.dumps(data))
+    page = _research_page(repo_copy)
+    assert "## What we learned" in page and "found **4 groups**" in page
+    assert "Segment S1" in page and "Segment S2</h3>" in page, "a malformed share is left out"
+    assert "separation" not in page and '<title id="pm-chart-k">' not in page

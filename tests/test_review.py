@@ -38,7 +38,9 @@ def _assert_inert(body: str, owners: set[str]) -> None:
     links = LINK.findall(body)
     assert links, "the body links the personas"
     for target in links:
-        assert re.fullmatch(r"https://github\.com/acme/persona-map/blob/main/personas/[\w%.-]+\.yaml", target)
+        assert re.fullmatch(
+            r"https://github\.com/northwind/persona-map/blob/main/personas/[\w%.-]+\.yaml", target
+        )
 
 
 def test_persona_text_in_the_issue_mentions_links_and_closes_nothing(repo_copy: Path):

@@ -49,7 +49,7 @@ def test_strict_build_makes_every_page(repo_copy: Path):
 
 def test_the_site_requests_nothing_from_other_hosts(repo_copy: Path):
     assert build(repo_copy).returncode == 0
-    external = re.compile(r"""(?:src|href)=["'](?:https?:)?//(?!github\.com/acme/persona-map)[^"']+""")
+    external = re.compile(r"""(?:src|href)=["'](?:https?:)?//(?!github\.com/northwind/persona-map)[^"']+""")
     pages = sorted((repo_copy / "build" / "site").rglob("*.html"))
     assert len(pages) >= 12, "the build wrote the site's pages"
     for page in pages:
@@ -97,4 +97,4 @@ def test_render_command_writes_markdown_for_other_generators(tmp_path: Path):
     assert proc.returncode == 0, proc.stderr
     assert "wrote 14 pages" in proc.stdout
     page = (tmp_path / "out" / "index.md").read_text()
-    assert 'href="personas/platform-lead-priya.md"' in page, "portable links point at .md files"
+    assert 'href="personas/platform-lead-priya/index.md"' in page, "portable links point at .md files"

@@ -9,6 +9,9 @@ from pathlib import Path
 
 from persona_map.errors import ConfigError
 
+# The example repository's URL: `personas check` warns until a real repository replaces it.
+PLACEHOLDER_REPOSITORY_URL = "https://github.com/acme/persona-map"
+
 
 @dataclass(frozen=True)
 class Config:
@@ -18,8 +21,20 @@ class Config:
     primary_max: int = 5
     due_soon_days: int = 30
     review_interval_months: int = 12
-    repository_url: str = ""
+    repository_url: str = ""  # the one place the repository's URL is set (site header and edit links)
     edit_branch: str = "main"
+
+    @property
+    def repository_name(self) -> str:
+        """'acme/persona-map' from the repository URL, as the site's header shows it."""
+        return "/".join(self.repository_url.rstrip("/").split("/")[-2:]) if self.repository_url else ""
+
+    def edit_url(self, path: str, *, folder: bool = False) -> str:
+        """Where to edit a repository file (or browse a folder); empty without a repository URL."""
+        base = self.repository_url.rstrip("/")
+        if not base:
+            return ""
+        return f"{base}/{'tree' if folder else 'edit'}/{self.edit_branch}/{path}"
 
     @classmethod
     def load(cls, root: Path) -> Config:

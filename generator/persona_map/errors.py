@@ -45,6 +45,14 @@ class RenderError(PersonaError):
     """A page template could not be rendered (usually an override in site/templates/)."""
 
 
+class SiteError(PersonaError):
+    """The site cannot be built (an engine is missing or its build failed)."""
+
+
+class ExportError(PersonaError):
+    """Personas cannot be exported as asked (no Chromium, an unknown persona id, a failed print)."""
+
+
 # Internal signals: caught inside the package, never shown to the user.
 
 

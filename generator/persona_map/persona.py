@@ -25,7 +25,7 @@ class Persona:
     narrative: str
     review: ReviewDates
     tags: list[str] = field(default_factory=list)
-    picture: str = ""
+    picture: dict[str, str] = field(default_factory=dict)  # {file, alt} when the persona has a picture
     role: dict[str, str] = field(default_factory=dict)
     company: dict[str, str] = field(default_factory=dict)
     demographics: dict[str, str] = field(default_factory=dict)
@@ -64,7 +64,7 @@ class Persona:
             narrative=spec["narrative"],
             review=dates,
             tags=list(meta.get("tags", [])),
-            picture=meta.get("picture", ""),
+            picture=dict(meta.get("picture", {})),
             role={"department": "", **spec["role"]},
             company={"size": "", "industry": "", **spec.get("company", {})},
             demographics=dict(spec.get("demographics", {})),

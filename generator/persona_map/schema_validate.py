@@ -195,10 +195,10 @@ def _describe(error: ValidationError) -> tuple[str, str]:
                 f"{_short(instance)} is not a GitHub team or user",
                 "write it like '@acme/product-marketing' (in quotes)",
             )
-        if field == "picture":
+        if list(error.absolute_path)[-2:] == ["picture", "file"]:
             return (
-                f"{_short(instance)} is not a picture path inside site/",
-                "use a relative path like assets/personas/name.png",
+                f"{_short(instance)} is not a PNG, JPEG or WebP file in the repository",
+                "use a path from the repository root like personas/pictures/priya.webp (never SVG: it can carry script)",
             )
         if field == "respondent":
             return (

@@ -7,6 +7,7 @@ CHROMIUM); the browser tests are skipped without it, and fail when env CI is set
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import http.server
 import os
@@ -62,10 +63,9 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
-@pytest.fixture(scope="session")
-def built_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BuiltSite]:
-    """Copy the repository, add the fixture personas, build the site once, serve it on 127.0.0.1."""
-    repo = tmp_path_factory.mktemp("browser-site")
+def _build(tmp_path_factory: pytest.TempPathFactory, engine: str) -> Path:
+    """Copy the repository, add the fixture personas and build the site with `engine`."""
+    repo = tmp_path_factory.mktemp(f"browser-site-{engine}")
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
     for name in (*BUILD_INPUTS, *OPTIONAL_INPUTS):
         source = ROOT / name
@@ -83,17 +83,24 @@ def built_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BuiltSite]:
         shutil.copy2(persona, repo / "personas" / persona.name)
 
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
-    result = subprocess.run(
-        [_mkdocs(), "build", "--strict"], cwd=repo, env=env, capture_output=True, text=True, timeout=300
-    )
+    if engine == "mkdocs":
+        command = [_mkdocs(), "build", "--strict"]
+    else:
+        command = [str(Path(sys.executable).parent / "personas"), "site", "--engine", engine]
+    result = subprocess.run(command, cwd=repo, env=env, capture_output=True, text=True, timeout=300)
     if result.returncode != 0:
         pytest.fail(
-            f"mkdocs build --strict failed (exit {result.returncode}) in {repo}:\n{result.stdout}\n{result.stderr}",
+            f"{' '.join(command)} failed (exit {result.returncode}) in {repo}:\n{result.stdout}\n{result.stderr}",
             pytrace=False,
         )
     out = repo / "build" / "site"
     assert (out / "index.html").is_file(), f"the build wrote no {out / 'index.html'}"
+    return repo
 
+
+@contextlib.contextmanager
+def _serve(repo: Path) -> Iterator[BuiltSite]:
+    out = repo / "build" / "site"
     handler = functools.partial(_QuietHandler, directory=str(out))
     server = http.server.ThreadingHTTPServer((LOCAL_HOST, 0), handler)
     server.daemon_threads = True
@@ -105,6 +112,32 @@ def built_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BuiltSite]:
         server.shutdown()
         server.server_close()
         thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def built_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BuiltSite]:
+    """The site built by `mkdocs build --strict` from a copy with the fixture personas, on 127.0.0.1."""
+    with _serve(_build(tmp_path_factory, "mkdocs")) as site:
+        yield site
+
+
+@pytest.fixture(scope="session")
+def zensical_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BuiltSite]:
+    """The same site built by `personas site --engine zensical` (skipped without Zensical; CI has it)."""
+    if subprocess.run([sys.executable, "-c", "import zensical"], capture_output=True).returncode != 0:
+        if in_ci():
+            pytest.fail(
+                "Zensical is not installed (the zensical extra): CI tests both engines", pytrace=False
+            )
+        pytest.skip("Zensical is not installed (pip install 'persona-map[zensical]')")
+    with _serve(_build(tmp_path_factory, "zensical")) as site:
+        yield site
+
+
+@pytest.fixture(params=["mkdocs", "zensical"])
+def engine_site(request: pytest.FixtureRequest) -> BuiltSite:
+    """The site built by each engine in turn."""
+    return request.getfixturevalue("built_site" if request.param == "mkdocs" else "zensical_site")
 
 
 @pytest.fixture(scope="session")

@@ -120,6 +120,14 @@ def search(session: Session, text: str, *, expect_results: bool = True) -> list[
     box.press("End")  # Material searches on keyup
     if expect_results:
         page.locator(".md-search-result__item").first.wait_for(state="visible", timeout=10_000)
+        # The list may still show the previous query's results: wait for this query's highlight links.
+        token = quote_plus(text.split()[0].lower()) if text.split() else ""
+        page.wait_for_function(
+            """token => [...document.querySelectorAll('.md-search-result__item a[href]')]
+                .some(a => a.href.toLowerCase().includes('h=' + token))""",
+            arg=token,
+            timeout=10_000,
+        )
     else:
         expect(page.locator(".md-search-result__meta")).to_have_text(
             re.compile(r"matching document"), timeout=10_000

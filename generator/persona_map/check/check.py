@@ -8,8 +8,10 @@ from pathlib import Path
 
 from persona_map.check.citations import citation_findings
 from persona_map.check.persona_rules import Context, file_rules, repository_rules
+from persona_map.check.pictures import picture_findings
 from persona_map.check.privacy import scan_manifest, scan_persona, scan_research
-from persona_map.findings import CheckResult, Finding
+from persona_map.config import PLACEHOLDER_REPOSITORY_URL
+from persona_map.findings import CheckResult, Finding, Severity
 from persona_map.repository import Repository
 from persona_map.research.manifest import load_manifest
 from persona_map.routing.rule_checks import across_findings, persona_findings
@@ -33,7 +35,7 @@ def check(
     result = CheckResult()
     manifest, manifest_findings = load_manifest(repo)
     result.extend(manifest_findings)
-    ctx = Context(repo.config, today or date.today(), manifest)
+    ctx = Context(repo.config, today or date.today(), manifest, repo.root)
     whole_repository = not paths
     if whole_repository:
         files, findings = repo.persona_files()
@@ -82,9 +84,37 @@ def check(
     result.extend(across_findings(docs))
     if whole_repository:
         result.extend(repository_rules(docs, ctx, repo.display(repo.personas_dir), uncounted))
+        result.extend(config_findings(repo))
     return result
+
+
+def config_findings(repo: Repository) -> list[Finding]:
+    """A warning while [tool.personas] repository_url is still the example's placeholder."""
+    if repo.config.repository_url.rstrip("/") != PLACEHOLDER_REPOSITORY_URL:
+        return []
+    path = repo.root / "pyproject.toml"
+    lines = path.read_text(encoding="utf-8").splitlines() if path.is_file() else []
+    line = next((n for n, text in enumerate(lines, 1) if text.lstrip().startswith("repository_url")), 0)
+    return [
+        Finding(
+            "pyproject.toml",
+            line,
+            1 if line else 0,
+            "tool.personas.repository_url",
+            f"repository_url is still the placeholder {PLACEHOLDER_REPOSITORY_URL}",
+            "set it to this repository's URL: the site's repository link and edit links point there",
+            "config.placeholder-url",
+            Severity.WARNING,
+        )
+    ]
 
 
 def check_document(doc: Document, path: Path, schema: Path, ctx: Context) -> list[Finding]:
     """Everything one persona file is checked for on its own: schema, rules, routing rules, personal data."""
-    return [*validate(doc, schema), *file_rules(doc, path, ctx), *persona_findings(doc), *scan_persona(doc)]
+    return [
+        *validate(doc, schema),
+        *file_rules(doc, path, ctx),
+        *picture_findings(doc, ctx.root),
+        *persona_findings(doc),
+        *scan_persona(doc),
+    ]

@@ -30,6 +30,7 @@ class Context:
     config: Config
     today: date
     manifest: Manifest
+    root: Path | None = None  # the repository, for files personas name (pictures)
 
 
 def file_rules(doc: Document, path: Path, ctx: Context) -> list[Finding]:

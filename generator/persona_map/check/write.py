@@ -26,7 +26,7 @@ def edit_findings(
     repo: Repository, manifest: Manifest, edits: dict[str, tuple[str, str]], today: date
 ) -> list[Finding]:
     """Errors the edits would bring into their files (errors the files had before do not count)."""
-    ctx = Context(repo.config, today, manifest)
+    ctx = Context(repo.config, today, manifest, repo.root)
     schema = repo.schema_path()
     added: list[Finding] = []
     for file, (old, new) in edits.items():

@@ -7,7 +7,7 @@ import traceback
 import click
 
 from persona_map import __version__
-from persona_map.cli import check, classify, init, new, render, review, segment, suggest
+from persona_map.cli import check, classify, export, init, new, render, review, segment, site, suggest
 from persona_map.errors import InvalidPersonas, PersonaError
 
 
@@ -54,6 +54,8 @@ for command in (
     new.new,
     review.review,
     render.render,
+    site.site,
+    export.export,
     segment.segment,
     suggest.suggest,
     classify.classify,

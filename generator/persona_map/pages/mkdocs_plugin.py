@@ -1,16 +1,16 @@
 """MkDocs glue: check the personas, then add the generated pages to the build with `File.generated`.
 
 `mkdocs build` and `mkdocs serve` work from a fresh clone; an invalid persona stops the build with the
-same findings `personas check` prints (file, line, field), never a traceback.
+same findings `personas check` prints (file, line, field), never a traceback. While `mkdocs serve` runs,
+the findings are shown in the browser instead, on every generated page, until the file is fixed.
 """
 
 from __future__ import annotations
 
-import html
 import logging
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from mkdocs.config import base
 from mkdocs.config import config_options as c
@@ -21,9 +21,13 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page as MkDocsPage
 
 from persona_map.check.catalog import Catalog, build_catalog
+from persona_map.config import Config
 from persona_map.dates import parse_date
 from persona_map.errors import InvalidPersonas, PersonaError
-from persona_map.pages.render import Renderer, empathy_page, persona_page
+from persona_map.findings import CheckResult
+from persona_map.pages.history import read_history
+from persona_map.pages.navigation import SHARED_PAGES, site_nav
+from persona_map.pages.render import Page, Renderer, findings_page
 from persona_map.reporters import text
 from persona_map.repository import Repository
 
@@ -42,7 +46,14 @@ class PersonaMapPlugin(BasePlugin[PersonaMapConfig]):
 
     def __init__(self) -> None:
         self.catalog: Catalog | None = None
-        self.sources: dict[str, str] = {}
+        self.repo: Repository | None = None
+        self.problem: CheckResult | str | None = None  # why the personas cannot be shown (serve only)
+        self.serving = False
+        self.published: list[str] = []  # pages of the last good build, shown with findings when broken
+
+    def on_startup(self, *, command: Literal["build", "gh-deploy", "serve"], dirty: bool) -> None:
+        # Defining on_startup also keeps this instance across `mkdocs serve` rebuilds.
+        self.serving = command == "serve"
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         root = Path(self.config.root or Path(config.config_file_path).parent)
@@ -51,44 +62,46 @@ class PersonaMapPlugin(BasePlugin[PersonaMapConfig]):
             today = parse_date(self.config.today)
             if today is None:
                 raise PluginError(f"persona-map: today: {self.config.today!r} is not a date (YYYY-MM-DD)")
+        self.catalog, self.problem = None, None
         try:
-            self.catalog = build_catalog(Repository.open(root), today or date.today())
+            self.repo = Repository.open(root)
+            self.catalog = build_catalog(self.repo, today or date.today())
         except InvalidPersonas as e:
-            raise PluginError(f"persona-map: {e}:\n{text(e.result, color=False)}") from e
+            if not self.serving:
+                raise PluginError(f"persona-map: {e}:\n{text(e.result, color=False)}") from e
+            self.problem = e.result
         except PersonaError as e:
-            raise PluginError(f"persona-map: {e}") from e
-        if not config.nav:
-            config.nav = self._nav(config)
+            if not self.serving:
+                raise PluginError(f"persona-map: {e}") from e
+            self.problem = str(e)
+        if self.problem is not None:
+            # Logged below WARNING: in strict mode a warning would abort the rebuild, and the server hang.
+            report = (
+                text(self.problem, color=False) if isinstance(self.problem, CheckResult) else self.problem
+            )
+            log.info("persona-map: the personas are invalid; the served pages show the findings:\n%s", report)
+            config.strict = False  # serve the findings even though links into persona pages now miss
+        if self.repo is not None:
+            _use_repository(config, self.repo.config, root)
+        if not config.nav and self.catalog is not None:
+            docs = Path(config.docs_dir)
+            guides = sorted(
+                path.relative_to(docs).as_posix()
+                for path in docs.glob("*.md")
+                if path.name not in SHARED_PAGES
+            )
+            config.nav = site_nav(self.catalog, guides)
         return config
 
-    def _nav(self, config: MkDocsConfig) -> list[Any]:
-        """Home, one section per persona (page and empathy map), then the shared pages."""
-        assert self.catalog is not None
-        personas = [
-            # Section titles reach the theme's HTML unescaped: escape persona names here.
-            {html.escape(p.name): [{"Persona": persona_page(p)}, {"Empathy map": empathy_page(p)}]}
-            for p in self.catalog.personas
-        ]
-        docs = Path(config.docs_dir)
-        guides = sorted(
-            str(path.relative_to(docs).as_posix())
-            for path in docs.glob("*.md")
-            if path.name not in {"index.md", "compare.md", "research.md", "schema.md", "tags.md"}
-        )
-        return [
-            {"Home": "index.md"},
-            {"Personas": personas},
-            {"Compare": "compare.md"},
-            {"Research": "research.md"},
-            *([{"Guides": guides}] if guides else []),
-            {"Schema reference": "schema.md"},
-            {"Tags": "tags.md"},
-        ]
-
     def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
-        assert self.catalog is not None
-        renderer = Renderer(self.catalog, directory_urls=config.use_directory_urls)
-        for page in renderer.pages():
+        if self.catalog is None:
+            pages = self._findings_pages(config)
+        else:
+            history = read_history(self.catalog.repo.root)
+            renderer = Renderer(self.catalog, directory_urls=config.use_directory_urls, history=history)
+            pages = renderer.pages()
+            self.published = [page.path for page in pages if page.path.endswith(".md")]
+        for page in pages:
             existing = files.get_file_from_path(page.path)
             if existing is not None and not existing.generated_by:
                 log.info(
@@ -100,9 +113,13 @@ class PersonaMapPlugin(BasePlugin[PersonaMapConfig]):
             files.append(
                 File.generated(config, page.path, content=page.content, inclusion=InclusionLevel.INCLUDED)
             )
-            if page.source:
-                self.sources[page.path] = page.source
         return files
+
+    def _findings_pages(self, config: MkDocsConfig) -> list[Page]:
+        """While serving invalid personas: every page the last good build had shows the findings."""
+        overrides = Path(config.docs_dir) / "templates"
+        content = findings_page(overrides, self.problem or "")
+        return [Page(path, content) for path in dict.fromkeys(["index.md", *self.published])]
 
     def on_serve(self, server: Any, *, config: MkDocsConfig, builder: Any) -> Any:
         """Also reload when a page template changes (ours, or an override in site/templates/)."""
@@ -112,10 +129,18 @@ class PersonaMapPlugin(BasePlugin[PersonaMapConfig]):
     def on_page_context(
         self, context: dict[str, Any], *, page: MkDocsPage, config: MkDocsConfig, nav: Any
     ) -> dict[str, Any]:
-        """Point the theme's edit button of a generated page at the persona's YAML file."""
-        assert self.catalog is not None
-        source = self.sources.get(page.file.src_uri)
-        repo_url = self.catalog.repo.config.repository_url.rstrip("/")
-        if source and repo_url:
-            page.edit_url = f"{repo_url}/edit/{self.catalog.repo.config.edit_branch}/{source}"
+        """A generated page's edit button points at the file it is made from (front matter edit_url)."""
+        if page.meta.get("edit_url"):
+            page.edit_url = page.meta["edit_url"]
         return context
+
+
+def _use_repository(config: MkDocsConfig, settings: Config, root: Path) -> None:
+    """The repository URL lives in [tool.personas] only: the header link and edit links come from there."""
+    if not settings.repository_url:
+        return
+    config.repo_url = settings.repository_url
+    config.repo_name = settings.repository_name
+    docs = Path(config.docs_dir).resolve()
+    folder = docs.relative_to(root.resolve()).as_posix() if docs.is_relative_to(root.resolve()) else ""
+    config.edit_uri = f"edit/{settings.edit_branch}/{folder + '/' if folder else ''}"

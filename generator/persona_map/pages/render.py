@@ -19,7 +19,12 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, S
 
 from persona_map.check.catalog import Catalog
 from persona_map.errors import RenderError
-from persona_map.pages.research_page import bars, research_rows, segmentation_view
+from persona_map.findings import CheckResult
+from persona_map.pages.avatar import looks, svg
+from persona_map.pages.glance import evidence_strength, share, strongest_quote
+from persona_map.pages.history import History, changed_fields
+from persona_map.pages.navigation import empathy_page, persona_page, picture_page
+from persona_map.pages.research_page import research_view
 from persona_map.pages.schema_page import schema_sections
 from persona_map.pages.template_cache import for_environment
 from persona_map.persona import Persona
@@ -57,26 +62,33 @@ def front_matter_text(value: object) -> str:
 
 @dataclass(frozen=True)
 class Page:
-    """A generated page: where it goes in the site and its Markdown (or JSON) content."""
+    """A generated page: where it goes in the site and its Markdown (or JSON, or picture) content."""
 
     path: str
-    content: str
-    source: str = ""  # the repository file it was made from, for edit links
+    content: str | bytes
 
 
 class Renderer:
-    """Renders every page of the persona site from a catalog."""
+    """Renders every page of the persona site from a catalog (and, inside a git checkout, its history)."""
 
-    def __init__(self, catalog: Catalog, *, directory_urls: bool | None = True) -> None:
+    def __init__(
+        self, catalog: Catalog, *, directory_urls: bool | None = True, history: History | None = None
+    ) -> None:
         self.catalog = catalog
         self.directory_urls = directory_urls  # None: link to .md files (for other site generators)
+        self.history = history or History()
         self.env = make_environment(catalog.repo.root / "site" / "templates")
         config = catalog.repo.config
+        faces = looks(p.id for p in catalog.personas)
         self.env.globals.update(
             catalog=catalog,
             config=config,
             today=catalog.today,
             label=_label,
+            avatar_svg=lambda p: svg(faces[p.id]),
+            picture_page=picture_page,
+            persona_page=persona_page,
+            empathy_page=empathy_page,
         )
 
     def url(self, source: str, target: str) -> str:
@@ -91,10 +103,6 @@ class Renderer:
             link = "./" if link == "." else link + "/"
         return link
 
-    def edit_url(self, persona: Persona) -> str:
-        base = self.catalog.repo.config.repository_url.rstrip("/")
-        return f"{base}/edit/{self.catalog.repo.config.edit_branch}/{persona.file}" if base else ""
-
     def _render(self, template: str, path: str, **context: Any) -> str:
         def link(target: str) -> str:  # for href attributes in raw HTML: the final URL
             return self.url(path, target)
@@ -102,46 +110,82 @@ class Renderer:
         def mdlink(target: str) -> str:  # for Markdown links: the .md file, which MkDocs rewrites
             return posixpath.relpath(target, posixpath.dirname(path) or ".")
 
-        try:
-            return self.env.get_template(template).render(page_path=path, link=link, mdlink=mdlink, **context)
-        except TemplateError as e:  # a broken override template is the user's to fix: say where
-            where = f"{e.filename or template}:{e.lineno}" if getattr(e, "lineno", None) else template
-            raise RenderError(f"template {where} (rendering {path}): {e.message or e}") from e
+        context.setdefault("picture_src", lambda p: link(picture_page(p)))
+        context.setdefault("edit_url", "")
+        return render_template(self.env, template, path, link=link, mdlink=mdlink, **context)
+
+    def persona_context(self, persona: Persona) -> dict[str, Any]:
+        """What the persona templates show beyond the persona: its glance, its history and where to edit it."""
+        review_day = persona.review.last_reviewed
+        since = self.history.since(persona.file, review_day)
+        return {
+            "p": persona,
+            "glance": {
+                "strength": evidence_strength(persona, self.catalog.today),
+                "quote": strongest_quote(persona),
+                "share": share(persona),
+            },
+            "history": {
+                "changes": self.history.of(persona.file)[:5],
+                "since_review": since,
+                "fields_since_review": changed_fields(since),
+                "known": bool(self.history.of(persona.file)),
+            },
+            "edit_url": self.catalog.repo.config.edit_url(persona.file),
+        }
 
     def pages(self) -> list[Page]:
         """Every generated page of the site."""
         cat = self.catalog
-        pages = [Page("index.md", self._render("home.md.j2", "index.md"))]
+        config = cat.repo.config
+        browse = config.edit_url("personas", folder=True)
+        pages = [Page("index.md", self._render("home.md.j2", "index.md", edit_url=browse))]
         for persona in cat.personas:
             path, empathy = persona_page(persona), empathy_page(persona)
-            pages.append(
-                Page(
-                    path,
-                    self._render("persona.md.j2", path, p=persona, edit_url=self.edit_url(persona)),
-                    persona.file,
+            context = self.persona_context(persona)
+            pages.append(Page(path, self._render("persona.md.j2", path, **context)))
+            pages.append(Page(empathy, self._render("empathy.md.j2", empathy, **context)))
+            if persona.picture:
+                pages.append(
+                    Page(picture_page(persona), (cat.repo.root / persona.picture["file"]).read_bytes())
                 )
-            )
-            pages.append(Page(empathy, self._render("empathy.md.j2", empathy, p=persona), persona.file))
-        pages.append(Page("compare.md", self._render("compare.md.j2", "compare.md")))
+        pages.append(Page("compare.md", self._render("compare.md.j2", "compare.md", edit_url=browse)))
         pages.append(
             Page(
                 "research.md",
                 self._render(
                     "research.md.j2",
                     "research.md",
-                    rows=research_rows(cat),
-                    segmentation=segmentation_view(cat),
-                    bars=bars,
+                    research=research_view(cat),
+                    edit_url=config.edit_url("research/manifest.yaml"),
                 ),
             )
         )
-        schema = json.loads(cat.repo.schema_path().read_text(encoding="utf-8"))
+        schema_path = cat.repo.schema_path()
+        schema = json.loads(schema_path.read_text(encoding="utf-8"))
         pages.append(
-            Page("schema.md", self._render("schema.md.j2", "schema.md", sections=schema_sections(schema)))
+            Page(
+                "schema.md",
+                self._render(
+                    "schema.md.j2",
+                    "schema.md",
+                    sections=schema_sections(schema),
+                    edit_url=config.edit_url(cat.repo.display(schema_path)),
+                ),
+            )
         )
-        pages.append(Page("tags.md", self._render("tags.md.j2", "tags.md")))
+        pages.append(Page("tags.md", self._render("tags.md.j2", "tags.md", edit_url=browse)))
         pages.append(Page("personas.json", export_json(cat)))
         return pages
+
+
+def render_template(env: Environment, template: str, path: str, **context: Any) -> str:
+    """Render one template; a broken (override) template becomes a RenderError naming the place."""
+    try:
+        return env.get_template(template).render(page_path=path, **context)
+    except TemplateError as e:  # a broken override template is the user's to fix: say where
+        where = f"{e.filename or template}:{e.lineno}" if getattr(e, "lineno", None) else template
+        raise RenderError(f"template {where} (rendering {path}): {e.message or e}") from e
 
 
 def make_environment(overrides: Path | None, *, install: bool = False) -> Environment:
@@ -163,23 +207,9 @@ def make_environment(overrides: Path | None, *, install: bool = False) -> Enviro
         md_paragraphs=md_paragraphs,
         html=html_text,
         fm=front_matter_text,
-        zip_labels=_zip_labels,
-        k_label=_k_label,
     )
     env.bytecode_cache = for_environment(env, install=install)
     return env
-
-
-def _k_label(item: tuple[int, float]) -> tuple[str, float]:
-    return f"k = {item[0]}", float(item[1])
-
-
-def persona_page(persona: Persona) -> str:
-    return f"personas/{persona.id}.md"
-
-
-def empathy_page(persona: Persona) -> str:
-    return f"personas/{persona.id}/empathy-map.md"
 
 
 def _page_url(path: str, directory_urls: bool) -> str:
@@ -191,19 +221,6 @@ def _page_url(path: str, directory_urls: bool) -> str:
     if stem == "index" or stem.endswith("/index"):
         return stem[: -len("index")]
     return stem + "/"
-
-
-def _zip_labels(
-    shares: list[float], segments: list[dict[str, Any]], backs: dict[str, str], catalog: Catalog
-) -> list[tuple[str, float]]:
-    """Chart rows: 'S1 · Priya, the Platform Lead' and the segment's share."""
-    out = []
-    for share, segment in zip(shares, segments, strict=True):
-        persona = backs.get(segment["id"])
-        name = catalog.get(persona).name if persona else "no persona"
-        label = f"{segment['id']} · {name}"
-        out.append((label if len(label) <= 40 else label[:39] + "…", float(share)))
-    return out
 
 
 def _label(value: str) -> str:
@@ -238,6 +255,17 @@ def write_pages(pages: list[Page], out: Path) -> list[Path]:
         if not target.is_relative_to(root):  # ids are slugs, but never write outside `out`
             raise ValueError(f"refusing to write {page.path} outside {out}")
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(page.content, encoding="utf-8")
+        if isinstance(page.content, bytes):
+            target.write_bytes(page.content)
+        else:
+            target.write_text(page.content, encoding="utf-8")
         written.append(target)
     return written
+
+
+def findings_page(overrides: Path, problem: CheckResult | str) -> str:
+    """The page `mkdocs serve` shows instead of the personas while they are invalid."""
+    findings = problem.sorted() if isinstance(problem, CheckResult) else []
+    message = problem if isinstance(problem, str) else ""
+    env = make_environment(overrides)
+    return render_template(env, "findings.md.j2", "index.md", findings=findings, message=message)

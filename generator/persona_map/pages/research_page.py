@@ -11,6 +11,7 @@ from typing import Any
 
 from persona_map.check.catalog import Catalog
 from persona_map.csv_files import detect, records
+from persona_map.pages.research_summary import Summary, summarise
 from persona_map.research.manifest import Source
 from persona_map.research.matching import suggest
 from persona_map.research.results import is_current, load_saved
@@ -83,7 +84,7 @@ class SegmentationView:
     data: dict[str, Any]
     current: bool  # made from the research as it is now
     backs: dict[str, str]  # segment id -> persona id
-    coverage: float
+    coverage: float | None
 
 
 def segmentation_view(catalog: Catalog) -> SegmentationView | None:
@@ -94,24 +95,23 @@ def segmentation_view(catalog: Catalog) -> SegmentationView | None:
     current = is_current(catalog.repo, catalog.manifest, saved)
     try:
         suggestions = suggest(catalog.personas, saved)
-    except (KeyError, TypeError, ValueError):
-        return None  # results from an older version: the page asks for a new run
+    except (KeyError, TypeError, ValueError, AttributeError):
+        # results of another version: show what they hold, without the persona each segment backs
+        return SegmentationView(saved, current, {}, None)
     backs = {r.match.segment: r.persona.id for r in suggestions.reports if r.match}
     return SegmentationView(saved, current, backs, suggestions.coverage)
 
 
-def bars(items: list[tuple[str, float]], width: int = 320, unit: str = "%") -> dict[str, Any]:
-    """Geometry of a horizontal bar chart (values 0..1 for shares, any for scores)."""
-    top = max((v for _, v in items), default=1.0) or 1.0
-    rows = []
-    for index, (label, value) in enumerate(items):
-        rows.append(
-            {
-                "label": label,
-                "value": value,
-                "y": index * 28,
-                "w": max(2, round(width * value / top)),
-                "text": f"{value:.0%}" if unit == "%" else f"{value:.2f}",
-            }
-        )
-    return {"rows": rows, "height": len(items) * 28, "width": width}
+@dataclass(frozen=True)
+class ResearchView:
+    """Everything the research page shows: the sources and, when there is one, the latest segmentation."""
+
+    rows: list[ResearchRow]
+    summary: Summary | None  # None without a segmentation
+
+
+def research_view(catalog: Catalog) -> ResearchView:
+    view = segmentation_view(catalog)
+    names = {p.id: p.name for p in catalog.personas}
+    summary = summarise(view.data, view.current, view.backs, view.coverage, names) if view else None
+    return ResearchView(research_rows(catalog), summary)
