@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import io
 import re
 from datetime import date
 from typing import Any
 
-from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from persona_map.atomic import write_atomic
@@ -18,6 +16,7 @@ from persona_map.repository import Repository
 from persona_map.research.manifest import Manifest
 from persona_map.research.matching import Suggestions
 from persona_map.research.results import RESULTS_DIR
+from persona_map.yaml_emit import dump_document
 
 DRAFTS_DIR = RESULTS_DIR / "candidates"
 
@@ -192,21 +191,12 @@ def draft_yaml(
         f"DRAFT from segment {segment['id']} ({segment['size']} respondents, {segment['share']:.0%}) of the "
         "latest segmentation.\nComplete every TODO, move the file to personas/ as <id>.yaml and open a pull request."
     )
-    return _dump(doc)
+    return dump_document(doc)
 
 
 def _comment(text: str) -> str:
     """Research text inside a YAML comment: on one line, so it can never become YAML."""
     return " ".join(text.split())
-
-
-def _dump(doc: CommentedMap) -> str:
-    yaml = YAML()  # round-trip: keeps the comments and quotes whatever needs quoting
-    yaml.indent(mapping=2, sequence=4, offset=2)
-    yaml.width = 4096  # long lines stay whole: a folded quote reads worse than a long line
-    stream = io.StringIO()
-    yaml.dump(doc, stream)
-    return stream.getvalue()
 
 
 def write_drafts(repo: Repository, drafts: dict[str, str]) -> list[str]:
