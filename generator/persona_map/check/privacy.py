@@ -19,6 +19,7 @@ from persona_map.findings import Finding
 from persona_map.personal_data import A_NOUN, NOUN, found, suspect
 from persona_map.repository import Repository
 from persona_map.research.manifest import Manifest, Source
+from persona_map.research.read_parquet import parquet_header, text_batches
 from persona_map.yaml_load import Document
 
 _JOIN = "\x00"  # matches no pattern character, so no match spans two cells
@@ -35,7 +36,45 @@ def scan_research(repo: Repository, manifest: Manifest) -> list[Finding]:
     findings: list[Finding] = []
     for source in manifest.sources.values():
         if source.exists:
-            findings += _scan_source(repo, source)
+            findings += _scan_parquet(repo, source) if source.parquet else _scan_source(repo, source)
+    return findings
+
+
+def _scan_parquet(repo: Repository, source: Source) -> list[Finding]:
+    """The same scan for a Parquet source: every cell of every column not declared personal, and the names."""
+    path = repo.research_dir / source.file
+    shown = repo.display(path)
+    names = parquet_header(path)
+    if names is None:
+        return [Finding(shown, 0, 0, "", "cannot scan for personal data: not a Parquet file (or folder)",
+                        "export the data as Parquet, or as CSV", "privacy.unreadable")]  # fmt: skip
+    findings = [
+        Finding(shown, 1, index + 1, "", f"{NOUN[kind]} ({masked}) in a column name",
+                "rename the column: column names are published", f"privacy.{kind}")
+        for index, name in enumerate(names) for kind, masked in found(name)
+    ]  # fmt: skip
+    scanned = [n for n in names if n not in source.personal]
+    counts: dict[tuple[str, str], int] = {}
+    for first, cells in text_batches(path, scanned):
+        for name, values in cells.items():
+            for offset, cell in enumerate(values):
+                if not cell or not suspect(cell):
+                    continue
+                for kind, masked in found(cell):
+                    key = (name, kind)
+                    counts[key] = counts.get(key, 0) + 1
+                    if counts[key] <= MAX_PER_COLUMN:
+                        findings.append(
+                            Finding(shown, first + offset, names.index(name) + 1, name,
+                                    f"{NOUN[kind]} ({masked}) in column '{name}' (row {first + offset}), which is not "
+                                    "declared as personal data", RESEARCH_HINT, f"privacy.{kind}")
+                        )  # fmt: skip
+    for (name, kind), count in counts.items():
+        if count > MAX_PER_COLUMN:
+            more = count - MAX_PER_COLUMN
+            findings.append(Finding(shown, 0, names.index(name) + 1, name,
+                                    f"... and {more} more row{'s' if more != 1 else ''} with {A_NOUN[kind]} in this column",
+                                    RESEARCH_HINT, f"privacy.{kind}"))  # fmt: skip
     return findings
 
 

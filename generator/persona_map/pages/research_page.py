@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from persona_map.check.catalog import Catalog
@@ -14,6 +15,7 @@ from persona_map.csv_files import detect, records
 from persona_map.pages.research_summary import Summary, summarise
 from persona_map.research.manifest import Source
 from persona_map.research.matching import suggest
+from persona_map.research.read_parquet import parquet_header, parquet_rows, text_batches
 from persona_map.research.results import is_current, load_saved
 
 
@@ -57,6 +59,8 @@ def research_rows(catalog: Catalog) -> list[ResearchRow]:
 def _count(catalog: Catalog, source: Source) -> tuple[int | None, int | None]:
     """Data rows and distinct join keys of a research file (read as the loader reads it); None when unreadable."""
     path = catalog.repo.research_dir / source.file
+    if source.parquet:
+        return _count_parquet(path, source)
     fmt, _ = detect(
         path, source.file, delimiter=source.delimiter, encoding=source.encoding, columns=source.columns
     )
@@ -75,6 +79,19 @@ def _count(catalog: Catalog, source: Source) -> tuple[int | None, int | None]:
     except (OSError, UnicodeError, csv.Error):
         return None, None
     return rows, (len(keys) if index is not None else None)
+
+
+def _count_parquet(path: Path, source: Source) -> tuple[int | None, int | None]:
+    names = parquet_header(path)
+    if names is None:
+        return None, None
+    if source.key not in names:
+        return parquet_rows(path), None
+    rows, keys = 0, set()
+    for _, cells in text_batches(path, [source.key]):
+        keys.update(cells[source.key])
+        rows += len(cells[source.key])
+    return rows, len(keys)
 
 
 @dataclass(frozen=True)

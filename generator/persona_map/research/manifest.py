@@ -174,6 +174,11 @@ class Source:
         return [c.name for c in self.columns.values() if c.role in roles]
 
     @property
+    def parquet(self) -> bool:
+        """A Parquet file, or a folder of them (a warehouse export)."""
+        return self.file.endswith((".parquet", "/"))
+
+    @property
     def file_columns(self) -> dict[str, Column]:
         """The columns the file itself holds (derived ones are computed from them)."""
         return {name: c for name, c in self.columns.items() if name not in self.derive}
@@ -262,7 +267,7 @@ def load_manifest(repo: Repository) -> tuple[Manifest, list[Finding]]:
         exists = False
         if isinstance(file, str) and ".." not in file and not file.startswith("/"):
             path = repo.research_dir / file
-            exists = path.is_file() and repo.inside(path)
+            exists = (path.is_dir() if file.endswith("/") else path.is_file()) and repo.inside(path)
             if not exists:
                 fline, fcol = doc.position(("sources", index, "file"))
                 findings.append(
@@ -272,7 +277,7 @@ def load_manifest(repo: Repository) -> tuple[Manifest, list[Finding]]:
                         fcol,
                         f"sources[{index}].file",
                         f"research file '{file}' does not exist in research/",
-                        "add the CSV file or correct the file name",
+                        "add the file (or folder of Parquet files) or correct the name",
                         "research.missing-file",
                     )
                 )

@@ -21,17 +21,22 @@ def fingerprint(repo: Repository, manifest: Manifest) -> str:
     """Hash of the manifest and every research file: says whether saved results are still current."""
     digest = hashlib.sha256(repo.manifest_path.read_bytes() if repo.manifest_path.is_file() else b"")
     for sid in sorted(manifest.sources):
-        path = repo.research_dir / manifest.sources[sid].file
-        if not path.is_file():
-            continue
+        root = repo.research_dir / manifest.sources[sid].file
+        for path in sorted(root.rglob("*.parquet")) if root.is_dir() else [root]:
+            _digest_file(digest, sid, path)
+    return digest.hexdigest()[:16]
+
+
+def _digest_file(digest: Any, sid: str, path: Path) -> None:
+    """Add one research file to the fingerprint: its bytes, or for a big export its size and time."""
+    if path.is_file():
         stat = path.stat()
         if stat.st_size > LARGE_FILE:  # like make: a big export is new when its size or time changed
-            digest.update(f"{sid}:{stat.st_size}:{stat.st_mtime_ns}".encode())
-            continue
+            digest.update(f"{sid}:{path.name}:{stat.st_size}:{stat.st_mtime_ns}".encode())
+            return
         with path.open("rb") as handle:
             for block in iter(lambda: handle.read(1 << 20), b""):
                 digest.update(block)
-    return digest.hexdigest()[:16]
 
 
 def load_saved(root: Path) -> dict[str, Any] | None:

@@ -20,6 +20,7 @@ from persona_map.findings import Finding, Severity
 from persona_map.repository import Repository
 from persona_map.research.manifest import Manifest, Source
 from persona_map.research.read_arrow import fast_read, keyed_rows_only
+from persona_map.research.read_parquet import parquet_header, read_parquet
 from persona_map.research.read_rows import slow_read
 
 
@@ -55,7 +56,35 @@ def load_research(
 
 
 def read_source(path: Path, spec: Source, shown: str) -> tuple[pd.DataFrame | None, list[Finding]]:
-    """One CSV as a typed DataFrame, or the findings that say why not."""
+    """One source (CSV, or Parquet file or folder) as a typed DataFrame, or the findings that say why not."""
+    if spec.parquet:
+        frame, findings = _read_parquet(path, spec, shown)
+    else:
+        frame, findings = _read_csv(path, spec, shown)
+    if frame is not None and spec.key in frame and not keyed_rows_only(spec, spec.key):
+        unkeyed = int(frame[spec.key].isna().sum())
+        if unkeyed:
+            findings.append(
+                Finding(shown, 0, 0, spec.key, f"{unkeyed:,} of {len(frame):,} rows have no {spec.key}: they are left out",
+                        f"export {spec.key} for every row if those rows should count", "research.no-key",
+                        Severity.WARNING)
+            )  # fmt: skip
+    return frame, findings
+
+
+def _read_parquet(path: Path, spec: Source, shown: str) -> tuple[pd.DataFrame | None, list[Finding]]:
+    header = parquet_header(path)
+    if header is None:
+        return None, [Finding(shown, 0, 0, "", "not a Parquet file (or folder of Parquet files)",
+                              "export the data as Parquet, or as CSV and name it .csv", "research.parquet")]  # fmt: skip
+    findings = _header_findings(header, spec, shown)
+    if any(f.is_error for f in findings):
+        return None, findings
+    frame, problems = read_parquet(path, spec, shown, header)
+    return frame, findings + problems
+
+
+def _read_csv(path: Path, spec: Source, shown: str) -> tuple[pd.DataFrame | None, list[Finding]]:
     fmt, findings = detect(
         path, shown, delimiter=spec.delimiter, encoding=spec.encoding, columns=spec.columns
     )
@@ -74,14 +103,6 @@ def read_source(path: Path, spec: Source, shown: str) -> tuple[pd.DataFrame | No
         if frame is None and fmt.ascii_compatible and not any(p.is_error for p in problems):
             frame, problems = slow_read(path, fmt, spec, header, shown)
         findings += problems
-    if frame is not None and spec.key in frame and not keyed_rows_only(spec, spec.key):
-        unkeyed = int(frame[spec.key].isna().sum())
-        if unkeyed:
-            findings.append(
-                Finding(shown, 0, 0, spec.key, f"{unkeyed:,} of {len(frame):,} rows have no {spec.key}: they are left out",
-                        f"export {spec.key} for every row if those rows should count", "research.no-key",
-                        Severity.WARNING)
-            )  # fmt: skip
     return frame, findings
 
 
