@@ -19,7 +19,6 @@ from persona_map.findings import Finding
 from persona_map.personal_data import A_NOUN, NOUN, found, suspect
 from persona_map.repository import Repository
 from persona_map.research.manifest import Manifest, Source
-from persona_map.research.read_parquet import parquet_header, text_batches
 from persona_map.yaml_load import Document
 
 _JOIN = "\x00"  # matches no pattern character, so no match spans two cells
@@ -42,6 +41,8 @@ def scan_research(repo: Repository, manifest: Manifest) -> list[Finding]:
 
 def _scan_parquet(repo: Repository, source: Source) -> list[Finding]:
     """The same scan for a Parquet source: every cell of every column not declared personal, and the names."""
+    from persona_map.research.read_parquet import parquet_header, text_batches  # pyarrow only for Parquet
+
     path = repo.research_dir / source.file
     shown = repo.display(path)
     names = parquet_header(path)
