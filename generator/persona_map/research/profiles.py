@@ -1,6 +1,7 @@
-"""Segment profiles: size, over-represented categories, numeric differences, usage and quotes of each segment.
+"""Segment profiles: size, over-represented categories, numeric differences, usage, themes and quotes.
 
-Counting works on category codes and `np.bincount`, so a million rows take a fraction of a second.
+Profiles are read off a tally (research.tally): of the whole table at once by the default engine, or the
+sum of every partition's tally by the Dask engine; both give the same profiles.
 """
 
 from __future__ import annotations
@@ -9,14 +10,22 @@ import numpy as np
 import pandas as pd
 
 from persona_map.research.describe import summary
-from persona_map.research.encoders import as_categorical, choice_indicators, choice_names
 from persona_map.research.features import FeatureTable
-from persona_map.research.interviews import language_notes, participant_turns, voices
+from persona_map.research.interviews import Turns, language_notes, participant_turns, voices
 from persona_map.research.segmentation import Segment
 from persona_map.research.sources import Research
+from persona_map.research.tally import Columns, Tally, tally
 
-CHUNK = 1 << 20  # rows counted at a time
 DIFFERENT = 0.3  # standard deviations from the overall mean that count as a difference worth reporting
+
+
+def tallied_columns(table: FeatureTable) -> Columns:
+    """What a tally of this table counts: categories, choices and numbers."""
+    return Columns(
+        table.columns("categorical", "ordinal"),
+        {c: table.separators.get(c, ";") for c in table.columns("multi-select")},
+        table.columns("numeric", "ordinal", "likert"),
+    )
 
 
 def profiles(
@@ -25,97 +34,52 @@ def profiles(
     """Size, over-represented categories, numeric differences, usage, themes and quotes of every segment.
 
     Also returns notes on what the data did not allow (interviews in another language, left out).
-
-    Counting works on category codes and `np.bincount`, so a million rows take a fraction of a second.
     """
-    frame = table.frame
-    n = len(frame)
-    sizes = np.bincount(labels, minlength=k)
+    turns = participant_turns(research)
+    counted = tally(table.frame, labels, k, tallied_columns(table), turns.keys)
+    return segments_from(counted, table, turns), language_notes(turns)
+
+
+def segments_from(counted: Tally, table: FeatureTable, turns: Turns) -> list[Segment]:
+    """The segments a tally describes, with the themes and quotes of their interviewed members."""
+    k, sizes = counted.k, counted.sizes
+    n = int(sizes.sum())
     segments = [
         Segment(f"S{i + 1}", int(sizes[i]), round(float(sizes[i] / n), 4) if n else 0.0) for i in range(k)
     ]
-    for column in table.columns("categorical", "ordinal"):
-        values = as_categorical(frame[column])
-        categories = [str(c) for c in values.cat.categories]
-        counts = _counts(labels, values.cat.codes.to_numpy(), len(categories), k)
-        _add_categories(segments, column, categories, counts, sizes, n)
-    for column in table.columns("multi-select"):
-        separator = table.separators.get(column, ";")
-        values = as_categorical(frame[column])  # counted per distinct combination of choices, then split
-        combos = pd.Series([str(c) for c in values.cat.categories], dtype="string")
-        names = choice_names(combos, separator)
-        per_combo = _counts(labels, values.cat.codes.to_numpy(), len(combos), k)
-        counts = per_combo @ choice_indicators(combos, separator, names)  # members who picked each choice
-        _add_categories(segments, column, names, counts, sizes, n, modes=False)
-    numeric = [c for c in table.columns("numeric", "ordinal", "likert") if ":" not in c]
-    behaviour = [c for c in table.columns("numeric") if ":" in c]
-    for columns, attribute in ((numeric, "numbers"), (behaviour, "analytics")):
-        for column in columns:
-            sums, squares, counts = _moments(frame[column], labels, k)
-            total = counts.sum()
-            if not total:
-                continue
-            mean = sums.sum() / total
-            std = np.sqrt(max(squares.sum() / total - mean * mean, 0.0))
-            if std <= 1e-12 * max(abs(mean), 1.0):
-                continue  # the same for everyone says nothing about any segment
-            for i, seg in enumerate(segments):
-                if counts[i]:
-                    inside = sums[i] / counts[i]
-                    z = float((inside - mean) / std)
-                    if abs(z) >= DIFFERENT:
-                        getattr(seg, attribute).append(
-                            {
-                                "column": column,
-                                "mean": _round(inside),
-                                "overall": _round(mean),
-                                "z": round(z, 2),
-                            }
-                        )
-    turns = participant_turns(research)
-    index = pd.Index(frame.index.astype("string"))
-    interviewed = index.isin(list(set(turns.keys)))
-    segment_of = dict(zip(index[interviewed], labels[interviewed].tolist(), strict=True))
-    heard = voices(turns, segment_of, k)
+    choices = set(table.columns("multi-select"))
+    for column, values in counted.counts.items():
+        names = list(values)
+        counts = np.column_stack([values[v] for v in names]) if names else np.zeros((k, 0))
+        _add_categories(segments, column, names, counts, sizes, n, modes=column not in choices)
+    for column, (sums, squares, present) in counted.moments.items():
+        total = present.sum()
+        if not total:
+            continue
+        mean = sums.sum() / total
+        std = np.sqrt(max(squares.sum() / total - mean * mean, 0.0))
+        if std <= 1e-12 * max(abs(mean), 1.0):
+            continue  # the same for everyone says nothing about any segment
+        attribute = "analytics" if ":" in column else "numbers"
+        for i, seg in enumerate(segments):
+            if present[i]:
+                inside = sums[i] / present[i]
+                z = float((inside - mean) / std)
+                if abs(z) >= DIFFERENT:
+                    getattr(seg, attribute).append(
+                        {"column": column, "mean": _round(inside), "overall": _round(mean), "z": round(z, 2)}
+                    )
+    heard = voices(turns, counted.interviewed, k)
     for i, seg in enumerate(segments):
         seg.categories.sort(key=lambda c: (-c["lift"] * c["share"], c["column"], c["value"]))
         seg.categories = seg.categories[:8]
         seg.numbers.sort(key=lambda x: -abs(x["z"]))
         seg.analytics.sort(key=lambda x: -abs(x["z"]))
-        seg.interviewees = sorted(key for key, label in segment_of.items() if label == i)
+        seg.interviewees = sorted(key for key, label in counted.interviewed.items() if label == i)
         seg.themes = heard.themes.get(i, [])
         seg.quotes = heard.quotes.get(i, [])
         seg.summary = summary(seg, table.meta)
-    return segments, language_notes(turns)
-
-
-def _counts(labels: np.ndarray, codes: np.ndarray, width: int, k: int) -> np.ndarray:
-    """k x width: how many members of each segment have each code (code -1, a missing value, is not counted).
-
-    Counted a chunk of rows at a time, so memory holds one chunk's arithmetic whatever the number of rows.
-    """
-    out = np.zeros(k * (width + 1), dtype=np.int64)
-    for start in range(0, len(labels), CHUNK):
-        flat = labels[start : start + CHUNK].astype(np.int64) * (width + 1)
-        flat += codes[start : start + CHUNK].astype(np.int64) + 1
-        out += np.bincount(flat, minlength=k * (width + 1))
-    return out.reshape(k, width + 1)[:, 1:]
-
-
-def _moments(column: pd.Series, labels: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per segment: the sum, the sum of squares and the count of a column's numbers (missing ones left out),
-    a chunk of rows at a time."""
-    sums, squares, counts = np.zeros(k), np.zeros(k), np.zeros(k, dtype=np.int64)
-    for start in range(0, len(labels), CHUNK):
-        values = _as_number(column.iloc[start : start + CHUNK]).to_numpy(dtype=np.float64, na_value=np.nan)
-        members = labels[start : start + CHUNK]
-        ok = ~np.isnan(values)
-        if not ok.all():
-            values, members = values[ok], members[ok]
-        sums += np.bincount(members, weights=values, minlength=k)
-        squares += np.bincount(members, weights=values * values, minlength=k)
-        counts += np.bincount(members, minlength=k)
-    return sums, squares, counts
+    return segments
 
 
 def _add_categories(
@@ -130,7 +94,7 @@ def _add_categories(
 ) -> None:
     overall = counts.sum(axis=0) / max(n, 1)
     for i, seg in enumerate(segments):
-        if not sizes[i]:
+        if not sizes[i] or not len(categories):
             continue
         shares = counts[i] / sizes[i]
         ranked = np.argsort(-shares, kind="stable")
@@ -151,12 +115,6 @@ def _add_categories(
                         "lift": round(share / base, 2),
                     }
                 )
-
-
-def _as_number(column: pd.Series) -> pd.Series:
-    if isinstance(column.dtype, pd.CategoricalDtype):
-        return column.cat.codes.astype("float64").where(column.cat.codes >= 0)
-    return pd.to_numeric(column, errors="coerce").astype("float64")
 
 
 def _round(value: float) -> float:
