@@ -236,8 +236,7 @@ def example(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, SegmentResu
     return root, run_ok(root)
 
 
-@pytest.fixture(scope="module")
-def mall(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def mall_repo(root: Path) -> Path:
     """A repository whose only research is the Mall Customers data set, byte for byte."""
     columns = {
         "CustomerID": "key",
@@ -251,7 +250,12 @@ def mall(tmp_path_factory: pytest.TempPathFactory) -> Path:
         id="mall-customers", title="Mall customers (Kaggle teaching data set)", collected="2018-01-01"
     )
     content = (DATA / "Mall_Customers.csv").read_bytes()
-    return research_repo(tmp_path_factory.mktemp("mall") / "repo", [source], {"Mall_Customers.csv": content})
+    return research_repo(root, [source], {"Mall_Customers.csv": content})
+
+
+@pytest.fixture(scope="module")
+def mall(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return mall_repo(tmp_path_factory.mktemp("mall") / "repo")
 
 
 @pytest.fixture(scope="module")

@@ -20,7 +20,7 @@ from persona_map.cli import main
 from persona_map.research.cluster import fit_labels
 from persona_map.research.structure import Structure, assess_structure
 from tests.conftest import TODAY, copy_repository
-from tests.test_segment import OUTPUTS, run_ok
+from tests.test_segment import OUTPUTS, mall_repo, run_ok
 
 KS = range(3, 6)
 
@@ -99,7 +99,7 @@ def _shuffled_csv(path: Path, rng: np.random.Generator, keep: tuple[str, ...]) -
 
 
 def test_an_unstable_k_names_a_stable_one() -> None:
-    from persona_map.research.segment import _warnings
+    from persona_map.research.fit import warnings as _warnings
     from persona_map.research.structure import NullComparison
 
     real = Structure(0.4, [NullComparison("one Gaussian", [0.2, 0.21], 0.205, 0.01, 0.195, 1e-9)])
@@ -140,15 +140,4 @@ def test_suggest_changes_nothing_on_research_without_structure(tmp_path: Path) -
 
 @pytest.fixture(scope="module")
 def mall(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from tests.test_segment import DATA, INCOME, SPENDING, research_repo, survey_source
-
-    columns = {
-        "CustomerID": "key",
-        "Genre": "ignored",
-        "Age": "ignored",
-        INCOME: "numeric",
-        SPENDING: "numeric",
-    }
-    source = survey_source(columns, file="Mall_Customers.csv", key="CustomerID")
-    content = (DATA / "Mall_Customers.csv").read_bytes()
-    return research_repo(tmp_path_factory.mktemp("mall") / "repo", [source], {"Mall_Customers.csv": content})
+    return mall_repo(tmp_path_factory.mktemp("mall") / "repo")

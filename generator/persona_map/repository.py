@@ -52,8 +52,7 @@ class Repository:
         own = self.root / "schema" / name
         if own.is_file():
             return own
-        packaged = PACKAGED_SCHEMAS / name
-        return packaged if packaged.is_file() else SOURCE_SCHEMAS / name
+        return tool_schema_path(name)
 
     def display(self, path: Path) -> str:
         """A path as people see it in messages: relative to the repository when inside it."""
@@ -116,3 +115,9 @@ class Repository:
                 continue
             files.append(path)
         return files, findings
+
+
+def tool_schema_path(name: str = "persona.schema.json") -> Path:
+    """The schema that comes with the tool: packaged in a wheel, or the checkout's for an editable install."""
+    packaged = PACKAGED_SCHEMAS / name
+    return packaged if packaged.is_file() else SOURCE_SCHEMAS / name

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import date
 from typing import Any
@@ -12,7 +13,7 @@ from persona_map.atomic import write_atomic
 from persona_map.data_paths import get
 from persona_map.errors import EditError
 from persona_map.personal_data import found
-from persona_map.repository import Repository
+from persona_map.repository import Repository, tool_schema_path
 from persona_map.research.manifest import Manifest
 from persona_map.research.matching import Suggestions
 from persona_map.research.results import RESULTS_DIR
@@ -43,17 +44,6 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.casefold()).strip("-")[:40] or "segment"
 
 
-SENIORITY = (
-    "entry",
-    "individual-contributor",
-    "senior",
-    "lead",
-    "manager",
-    "director",
-    "vp",
-    "c-level",
-    "owner",
-)
 PSEUDONYM = re.compile(r"^[A-Za-z0-9_-]{1,40}$")  # what the schema accepts as a respondent id
 MAX_QUOTE = 1000  # the schema's limit for a quote
 ROLE_COLUMNS = {
@@ -63,6 +53,13 @@ ROLE_COLUMNS = {
     "company_size": ("company", "size"),
     "industry": ("company", "industry"),
 }
+
+
+def _tool_schema() -> dict[str, Any] | None:
+    try:
+        return json.loads(tool_schema_path().read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
 
 
 def _allowed(schema: dict[str, Any] | None, section: str, field: str) -> tuple[str, ...] | None:
@@ -109,6 +106,7 @@ def draft_yaml(
     Data-derived fields carry the figure behind them as a comment; every TODO marks what the data cannot
     say. Nothing is invented: a field the research does not describe stays TODO (no default seniority).
     """
+    schema = schema if schema is not None else _tool_schema()
     modes = {k: str(v) for k, v in segment.get("modes", {}).items() if _clean(str(v))}
     doc = CommentedMap()
     doc["apiVersion"] = "personamap/v1"
@@ -128,7 +126,7 @@ def draft_yaml(
     spec["role"], spec["company"] = CommentedMap(), CommentedMap()
     for column, (section, field) in ROLE_COLUMNS.items():
         value = modes.get(column)
-        allowed = _allowed(schema, section, field) or (SENIORITY if field == "seniority" else None)
+        allowed = _allowed(schema, section, field)
         said = value
         if value is not None and allowed is not None and value not in allowed:
             value = None  # the research's answer is not one of the persona format's values

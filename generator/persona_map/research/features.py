@@ -34,6 +34,10 @@ class FeatureTable:
     base: str = ""
     meta: dict[str, dict[str, Any]] = field(default_factory=dict)  # label, description, levels, scale, source
 
+    def with_frame(self, frame: pd.DataFrame) -> FeatureTable:
+        """The same columns and roles over other rows (a sample, a partition)."""
+        return FeatureTable(frame, self.roles, self.separators, self.key, self.base, self.meta)
+
     def columns(self, *roles: str) -> list[str]:
         """Columns with one of `roles`, clustered or only described."""
         return [c for c, r in self.roles.items() if r in roles]

@@ -3,13 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
-from dataclasses import asdict
 from datetime import date
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -20,10 +15,16 @@ from persona_map.errors import SegmentError
 from persona_map.memory import release_memory
 from persona_map.repository import Repository
 from persona_map.research.cluster import AutoKClusterer, fit_labels
-from persona_map.research.features import (
-    FeatureTable,
-    build_table,
-    make_preprocessor,
+from persona_map.research.features import build_table
+from persona_map.research.fit import (
+    Checks,
+    Fitted,
+    column_notes,
+    fitting,
+    model_export,
+    ranked,
+    result,
+    stability_checks,
 )
 from persona_map.research.manifest import load_manifest
 from persona_map.research.profiles import profiles
@@ -31,12 +32,11 @@ from persona_map.research.report import markdown
 from persona_map.research.results import RESULTS_DIR, fingerprint
 from persona_map.research.segmentation import Progress, SegmentOptions, SegmentResult
 from persona_map.research.sources import Research, load_research
-from persona_map.research.structure import Structure, assess_structure, describe
+from persona_map.research.structure import assess_structure
 from persona_map.research.text_segments import interview_features, interview_profiles
 from persona_map.spreadsheet import neutralise
 
 CHUNK = 1 << 20  # rows assigned and written at a time
-WEAK_STABILITY = 0.6  # mean adjusted Rand index across bootstrap refits
 
 
 def segment(
@@ -79,70 +79,21 @@ def _segment(
         np.sort(rng.choice(n, options.fit_sample, replace=False)) if n > options.fit_sample else np.arange(n)
     )
     release_memory()  # what reading and joining freed
-    step("building features")
-    pre = make_preprocessor(table)
-    X_fit = pre.fit_transform(_rows(table.frame, sample)).astype(_dtype(options.method))
-    step("choosing k")
-    # Whether there is structure at all needs only the features and the range of k: it runs on a thread
-    # of its own while k is chosen, then while every row is assigned.
-    pool = ThreadPoolExecutor(2)
-    structure = pool.submit(
-        assess_structure,
-        X_fit,
-        range(options.k_min, options.k_max + 1),
-        fit_labels(options.method),
-        options.seed,
-    )
-    with _fitting(options.method):
-        clusterer = AutoKClusterer(
-            options.k_min,
-            options.k_max,
-            options.method,
-            options.fit_sample,
-            options.score_sample,
-            n_init=3,
-            random_state=options.seed,
-            n_jobs=-1,  # the candidate fits run side by side, one thread each
-        ).fit(X_fit)
+    fitted = Fitted(table.with_frame(_rows(table.frame, sample)), options, step)
     step("checking stability, assigning every respondent")
-    # The stability refits need only the fitted model, so they run on a thread of their own while every
-    # row is assigned and the segments are profiled.
-    with pool:
-        checks = pool.submit(_stability, clusterer, X_fit, options)
-        raw = _assign(table, pre, clusterer, sample)
-        release_memory()
-        order = np.argsort(-np.bincount(raw, minlength=clusterer.n_clusters_), kind="stable")
-        rank = np.empty(len(order), dtype=np.int16)  # segment numbers: two bytes a row
-        rank[order] = np.arange(len(order))
-        labels = rank[raw]
-        step("profiling segments")
-        segments, notes = profiles(table, research, labels, clusterer.n_clusters_)
-        with _fitting(options.method):
-            stability, by_k = checks.result()
-            found = structure.result()
-    warnings = _warnings(found, stability, by_k, clusterer.n_clusters_)
-    return SegmentResult(
-        created=(today or date.today()).isoformat(),
-        inputs=inputs,
-        options=asdict(options),
-        respondents=n,
-        features=X_fit.shape[1],
-        k=clusterer.n_clusters_,
-        scores=clusterer.scores_,
-        structure=found.to_dict(),
-        verdict=found.verdict,
-        stability=stability,
-        stability_by_k=by_k,
-        weak=not found.real or _mean(stability) < WEAK_STABILITY,
-        warnings=warnings,
-        segments=segments,
-        model=_model(pre, clusterer, order, table),
-        columns=_columns(table),
-        notes=notes,
+    # The checks run on their own threads while every row is assigned and the segments are profiled.
+    raw = fitted.clusterer.labels_ if len(sample) == n else fitted.assign(table.frame)
+    release_memory()
+    order, labels = ranked(raw, fitted.k)
+    step("profiling segments")
+    segments, notes = profiles(table, research, labels, fitted.k)
+    return result(
+        options, inputs, today, fitted.clusterer, fitted.checks(),
+        respondents=n, features=fitted.X.shape[1], segments=segments,
+        model=model_export(fitted.pre, fitted.clusterer, order, table), columns=column_notes(table), notes=notes,
         unit="respondents" if research.specs[table.base].kind == "survey" else "accounts",
-        keys=table.frame.index,
-        labels=labels,
-    )
+        keys=table.frame.index, labels=labels,
+    )  # fmt: skip
 
 
 def _segment_interviews(
@@ -153,86 +104,23 @@ def _segment_interviews(
     keys, X, turns = interview_features(research, options.seed)
     ks = range(min(options.k_min, len(keys) - 1), min(options.k_max, len(keys) - 1) + 1)
     step("choosing k")
-    with _fitting(options.method):
+    with fitting(options.method):
         found = assess_structure(X, ks, fit_labels(options.method), options.seed)
         clusterer = AutoKClusterer(
             ks.start, ks.stop - 1, options.method, options.fit_sample, options.score_sample,
             n_init=3, random_state=options.seed, n_jobs=-1,
         ).fit(X)  # fmt: skip
         step("checking stability")
-        stability, by_k = _stability(clusterer, X, options)
-    order = np.argsort(-np.bincount(clusterer.labels_, minlength=clusterer.n_clusters_), kind="stable")
-    rank = np.empty_like(order)
-    rank[order] = np.arange(len(order))
-    labels = rank[clusterer.labels_]
+        stability, by_k = stability_checks(clusterer, X, options)
+    _, labels = ranked(clusterer.labels_, clusterer.n_clusters_)
     step("profiling segments")
     segments, notes = interview_profiles(turns, keys, labels, clusterer.n_clusters_)
-    return SegmentResult(
-        created=(today or date.today()).isoformat(),
-        inputs=inputs,
-        options=asdict(options),
-        respondents=len(keys),
-        features=X.shape[1],
-        k=clusterer.n_clusters_,
-        scores=clusterer.scores_,
-        structure=found.to_dict(),
-        verdict=found.verdict,
-        stability=stability,
-        stability_by_k=by_k,
-        weak=not found.real or _mean(stability) < WEAK_STABILITY,
-        warnings=_warnings(found, stability, by_k, clusterer.n_clusters_),
-        segments=segments,
+    return result(
+        options, inputs, today, clusterer, Checks(found, stability, by_k),
+        respondents=len(keys), features=X.shape[1], segments=segments,
         model={},  # words are not in a CRM export: contacts are routed by the rules alone
-        notes=notes,
-        unit="participants",
-        keys=keys,
-        labels=labels,
-    )
-
-
-def _stability(
-    clusterer: AutoKClusterer, X: np.ndarray, options: SegmentOptions
-) -> tuple[list[float], dict[str, float]]:
-    """Agreement of bootstrap refits at the chosen k; when it is unstable, at every other k in range too."""
-    stability = clusterer.stability(X, options.resamples)
-    by_k: dict[str, float] = {}
-    if _mean(stability) < WEAK_STABILITY:
-        for k in clusterer.scores_:
-            if k != clusterer.n_clusters_:
-                by_k[str(k)] = round(_mean(clusterer.stability(X, options.resamples, k)), 3)
-    return stability, by_k
-
-
-def _columns(table: FeatureTable) -> dict[str, dict[str, Any]]:
-    """Every feature column as people should read it, with how many of its values were missing (and filled)."""
-    out = {}
-    for name in table.roles:
-        missing = int(table.frame[name].isna().sum())
-        out[name] = {**table.meta.get(name, {}), "missing": missing}
-    return out
-
-
-def _mean(values: list[float]) -> float:
-    return float(np.mean(values)) if values else 0.0
-
-
-@contextmanager
-def _fitting(method: str) -> Iterator[None]:
-    """A Gaussian mixture that cannot be fitted is the user's to fix (another method or fewer segments)."""
-    try:
-        yield
-    except ValueError as e:  # its components collapse onto a few identical rows
-        if method != "gmm":
-            raise
-        raise SegmentError(
-            f"the Gaussian mixture could not be fitted ({str(e).split('.')[0].lower()}); "
-            "use the default k-means (--method kmeans) or fewer segments (--k-max)"
-        ) from e
-
-
-def _dtype(method: str) -> type:
-    """float32 makes k-means about a quarter faster at no cost in quality; Gaussian mixtures need float64."""
-    return np.float32 if method == "kmeans" else np.float64
+        notes=notes, unit="participants", keys=keys, labels=labels,
+    )  # fmt: skip
 
 
 def _rows(frame: pd.DataFrame, positions: np.ndarray) -> pd.DataFrame:
@@ -240,94 +128,6 @@ def _rows(frame: pd.DataFrame, positions: np.ndarray) -> pd.DataFrame:
     return pd.DataFrame(
         {name: frame[name].take(positions).reset_index(drop=True) for name in frame}, copy=False
     )
-
-
-def _assign(
-    table: FeatureTable, pre: Any, clusterer: AutoKClusterer, sample: np.ndarray, chunk: int = 1 << 18
-) -> np.ndarray:
-    """Segment of every row: the fitted rows' labels, the rest transformed and assigned chunk by chunk.
-
-    k-means measures each chunk's distances to the centres encoder by encoder, without building the
-    feature matrix; memory holds one chunk's distances, whatever the number of rows.
-    """
-    n = len(table.frame)
-    if len(sample) == n:
-        return clusterer.labels_
-    out = np.empty(n, dtype=np.int16)
-    for start in range(0, n, chunk):
-        rows = table.frame.iloc[start : start + chunk]
-        if clusterer.method == "kmeans":
-            distances = np.zeros((len(rows), clusterer.n_clusters_), dtype=np.float64)
-            for name, transformer, columns in pre.transformers_:
-                if name != "remainder":
-                    block = clusterer.cluster_centers_[:, pre.output_indices_[name]]
-                    distances += transformer.squared_distances(rows[columns], block)
-            out[start : start + len(rows)] = distances.argmin(axis=1)
-        else:
-            out[start : start + len(rows)] = clusterer.predict(pre.transform(rows).astype(np.float64))
-    return out
-
-
-def _warnings(structure: Structure, stability: list[float], by_k: dict[str, float], k: int) -> list[str]:
-    """What a person must know before acting on these segments, in plain words."""
-    out = []
-    if not structure.real:
-        out.append(
-            describe(structure) + " Collect more or better research (more respondents, questions that tell "
-            "customers apart: goals, pains, behaviours) before changing personas."
-        )
-    mean = _mean(stability)
-    if mean < WEAK_STABILITY:
-        stable = [(int(other), value) for other, value in by_k.items() if value >= WEAK_STABILITY]
-        alternative = "".join(
-            f" k = {other} is stable: agreement {value:.2f} (run with --k-min {other} --k-max {other})."
-            for other, value in sorted(stable, key=lambda item: -item[1])[:1]
-        )
-        out.append(
-            f"Unstable segments: refits on resampled data agree only {mean:.2f} with these {k} segments "
-            f"(adjusted Rand index; 1 is identical every time). Treat them as tentative.{alternative}"
-        )
-    return out
-
-
-def _model(pre: Any, clusterer: AutoKClusterer, order: np.ndarray, table: FeatureTable) -> dict[str, Any]:
-    """What classifying a new respondent needs, as plain data (no pickles)."""
-    encoders = []
-    for name, transformer, columns in pre.transformers_:
-        if name == "remainder":
-            continue
-        if hasattr(transformer, "categories_"):
-            encoders.append(
-                {"kind": "one-hot", "columns": list(columns), "categories": transformer.categories_}
-            )
-        elif hasattr(transformer, "choices_"):
-            encoders.append(
-                {
-                    "kind": "multi-select",
-                    "columns": list(columns),
-                    "separator": transformer.separator,
-                    "choices": transformer.choices_,
-                }
-            )
-        else:
-            encoders.append(
-                {
-                    "kind": "scaled",
-                    "columns": list(columns),
-                    "median": transformer.median_.round(6).tolist(),
-                    "mean": transformer.mean_.round(6).tolist(),
-                    "scale": transformer.scale_.round(6).tolist(),
-                    "log": [bool(x) for x in (transformer.log or [False] * len(columns))],
-                }
-            )
-    return {
-        "columns": table.roles,
-        "separators": table.separators,
-        "encoders": encoders,
-        "centres": clusterer.cluster_centers_[order].round(6).tolist(),
-        "features": [str(n) for n in pre.get_feature_names_out()],
-        "k_scores": {str(k): round(v, 4) for k, v in clusterer.scores_.items()},
-    }
 
 
 def save(result: SegmentResult, root: Path) -> tuple[Path, Path]:
