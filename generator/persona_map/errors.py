@@ -37,6 +37,10 @@ class SegmentError(PersonaError):
     """The research cannot be segmented (no usable source, columns or rows)."""
 
 
+class EngineError(PersonaError):
+    """The Dask engine cannot run: Dask is not installed, the cluster is out of reach, or its workers fail."""
+
+
 class EditError(PersonaError):
     """A change to a persona file cannot be made without breaking it or touching other data."""
 

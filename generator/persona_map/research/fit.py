@@ -70,26 +70,30 @@ class Fitted:
             stability, by_k = self._stability.result()
             return Checks(self._structure.result(), stability, by_k)
 
-    def assign(self, frame: pd.DataFrame, chunk: int = 1 << 18) -> np.ndarray:
-        """The segment (0 .. k-1, before ranking) of every row of `frame`, a chunk of rows at a time.
+    def assign(self, frame: pd.DataFrame) -> np.ndarray:
+        """The segment (0 .. k-1, before ranking) of every row of `frame`."""
+        return assign(self.pre, self.clusterer, frame)
 
-        k-means measures each chunk's distances to the centres encoder by encoder, without building the
-        feature matrix; memory holds one chunk's distances, whatever the number of rows.
-        """
-        clusterer, pre = self.clusterer, self.pre
-        out = np.empty(len(frame), dtype=np.int16)
-        for start in range(0, len(frame), chunk):
-            rows = frame.iloc[start : start + chunk]
-            if clusterer.method == "kmeans":
-                distances = np.zeros((len(rows), clusterer.n_clusters_), dtype=np.float64)
-                for name, transformer, columns in pre.transformers_:
-                    if name != "remainder":
-                        block = clusterer.cluster_centers_[:, pre.output_indices_[name]]
-                        distances += transformer.squared_distances(rows[columns], block)
-                out[start : start + len(rows)] = distances.argmin(axis=1)
-            else:
-                out[start : start + len(rows)] = clusterer.predict(pre.transform(rows).astype(np.float64))
-        return out
+
+def assign(pre: Any, clusterer: AutoKClusterer, frame: pd.DataFrame, chunk: int = 1 << 18) -> np.ndarray:
+    """The segment (0 .. k-1, before ranking) of every row of `frame`, a chunk of rows at a time.
+
+    k-means measures each chunk's distances to the centres encoder by encoder, without building the feature
+    matrix; memory holds one chunk's distances, whatever the number of rows.
+    """
+    out = np.empty(len(frame), dtype=np.int16)
+    for start in range(0, len(frame), chunk):
+        rows = frame.iloc[start : start + chunk]
+        if clusterer.method == "kmeans":
+            distances = np.zeros((len(rows), clusterer.n_clusters_), dtype=np.float64)
+            for name, transformer, columns in pre.transformers_:
+                if name != "remainder":
+                    block = clusterer.cluster_centers_[:, pre.output_indices_[name]]
+                    distances += transformer.squared_distances(rows[columns], block)
+            out[start : start + len(rows)] = distances.argmin(axis=1)
+        else:
+            out[start : start + len(rows)] = clusterer.predict(pre.transform(rows).astype(np.float64))
+    return out
 
 
 def ranked(raw: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
@@ -138,12 +142,13 @@ def stability_checks(
     return stability, by_k
 
 
-def column_notes(table: FeatureTable) -> dict[str, dict[str, Any]]:
-    """Every feature column as people should read it, with how many of its values were missing (and filled)."""
+def column_notes(table: FeatureTable, missing: dict[str, int] | None = None) -> dict[str, dict[str, Any]]:
+    """Every feature column as people should read it, with how many of its values were missing (and filled):
+    counted in `table`'s rows, or given (`Tally.missing`, when the rows are on workers)."""
     out = {}
     for name in table.roles:
-        missing = int(table.frame[name].isna().sum())
-        out[name] = {**table.meta.get(name, {}), "missing": missing}
+        found = missing.get(name, 0) if missing is not None else int(table.frame[name].isna().sum())
+        out[name] = {**table.meta.get(name, {}), "missing": found}
     return out
 
 

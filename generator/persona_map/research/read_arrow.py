@@ -7,7 +7,9 @@ reading it; a file with any problem goes to the slow path, which says exactly wh
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 import pandas as pd
@@ -30,24 +32,45 @@ def fast_read(path: Path, spec: Source, fmt: CsvFormat, header: list[str]) -> pd
     """The typed table of a clean file, or None when anything is off.
 
     `header` holds the names as written in the file (pyarrow's column names), perhaps padded with spaces.
-    Cells spanning lines are allowed only when every quote is closed: an unclosed quote would otherwise
-    swallow the rest of the file silently. The file is read as a stream of blocks, each checked and kept
-    in compact form (numbers, category codes, Arrow strings): memory holds the result and one block.
+    The file is read as a stream of blocks, each checked and kept in compact form (numbers, category codes,
+    Arrow strings): memory holds the result and one block.
     """
-    if odd_quotes(path):
+    columns = stream_into(path, spec, fmt, header, TypedColumns)
+    if columns is None:
         return None
-    in_file = {name.strip(): name for name in header}
-    wanted = wanted_columns(spec, list(in_file))
-    frame = _stream(path, spec, fmt, in_file, wanted, newlines_in_values=False)
-    if frame is None:
-        frame = _stream(path, spec, fmt, in_file, wanted, newlines_in_values=True)
-    if frame is None:
-        return None
+    frame = columns.frame()
     release_memory()
     return finish_frame(frame, spec)
 
 
-class _Columns:
+def stream_into(
+    path: Path, spec: Source, fmt: CsvFormat, header: list[str], sink: Callable[[Source, list[str]], Sink]
+) -> Sink | None:
+    """Every block of a clean file, typed and checked, handed to a new `sink(spec, wanted)`; None when anything
+    is off. Cells spanning lines are allowed only when every quote is closed: an unclosed quote would
+    otherwise swallow the rest of the file silently."""
+    if odd_quotes(path):
+        return None
+    in_file = {name.strip(): name for name in header}
+    wanted = wanted_columns(spec, list(in_file))
+    for newlines in (False, True):
+        done = _stream(path, spec, fmt, in_file, wanted, newlines_in_values=newlines, sink=sink)
+        if done is not None:
+            return done
+    return None
+
+
+class Sink(Protocol):
+    """Where typed blocks go: gathered into a table (TypedColumns), or written out as partitions."""
+
+    rows: int
+
+    def add(self, batch: pa.RecordBatch) -> None: ...
+
+    def repeats(self) -> bool: ...
+
+
+class TypedColumns:
     """A file's typed columns gathered block by block: numbers and dates as numpy arrays, categories as codes
     into one dictionary per column, text as Arrow string chunks; survey keys hashed for repeats."""
 
@@ -125,7 +148,8 @@ def _stream(
     wanted: list[str],
     *,
     newlines_in_values: bool,
-) -> pd.DataFrame | None:
+    sink: Callable[[Source, list[str]], Sink],
+) -> Sink | None:
     """Parse with Arrow block by block; a cell larger than a block is retried with the whole file as one."""
     options = {
         "parse_options": pacsv.ParseOptions(delimiter=fmt.delimiter, newlines_in_values=newlines_in_values),
@@ -139,7 +163,7 @@ def _stream(
     }
     size = path.stat().st_size
     for block in (BLOCK_SIZE, min(size + 1, 2**31 - 1)):
-        columns = _Columns(spec, wanted)
+        columns = sink(spec, wanted)
         try:
             reader = pacsv.open_csv(
                 str(path),
@@ -160,7 +184,7 @@ def _stream(
             return None
         if columns.rows == 0 or columns.repeats():
             return None
-        return columns.frame()
+        return columns
     return None
 
 

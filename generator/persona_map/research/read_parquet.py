@@ -1,7 +1,7 @@
 """Research sources in Parquet: a file, or a folder of files (as warehouses export), read with pyarrow datasets.
 
 Columns are read batch by batch, cast to what their role declares and kept compactly like CSV sources
-(read_arrow._Columns), so memory holds the result and one batch. A value its role forbids is a finding
+(read_arrow.TypedColumns), so memory holds the result and one batch. A value its role forbids is a finding
 with its row (counted from 1 over the whole dataset) and column, as for CSV files.
 """
 
@@ -18,7 +18,7 @@ import pyarrow.compute as pc
 from persona_map.findings import Finding
 from persona_map.memory import release_memory
 from persona_map.research.manifest import Source
-from persona_map.research.read_arrow import POOL, _arrow_type, _Columns, typed_problems
+from persona_map.research.read_arrow import POOL, TypedColumns, _arrow_type, typed_problems
 from persona_map.research.read_rows import _check_values, _Found
 from persona_map.research.tables import finish_frame, wanted_columns
 
@@ -43,12 +43,12 @@ def read_parquet(
 ) -> tuple[pd.DataFrame | None, list[Finding]]:
     """The typed table of a Parquet source, or the findings that say why not."""
     wanted = wanted_columns(spec, header)
-    columns = _Columns(spec, wanted)
+    columns = TypedColumns(spec, wanted)
     found = _Found(shown, header)
     row = 0
     try:
         for batch in _dataset(path).to_batches(columns=wanted, batch_size=BATCH_ROWS, memory_pool=POOL):
-            typed, problem = _typed(batch, spec, wanted, shown)
+            typed, problem = typed_batch(batch, spec, wanted, shown)
             if problem is not None:
                 return None, [problem]
             if typed_problems(typed, spec, whole=False):
@@ -85,7 +85,7 @@ def _dataset(path: Path):  # noqa: ANN202 - pyarrow.dataset.Dataset
     return ds.dataset(str(path), format="parquet")
 
 
-def _typed(
+def typed_batch(
     batch: pa.RecordBatch, spec: Source, wanted: list[str], shown: str
 ) -> tuple[pa.RecordBatch, Finding | None]:
     """The batch with every column cast to its role's type, or a finding naming a column that cannot be."""
@@ -112,7 +112,7 @@ def _typed(
     return pa.RecordBatch.from_arrays(arrays, names=wanted), None
 
 
-def _repeated(columns: _Columns, spec: Source, shown: str, header: list[str]) -> Finding:
+def _repeated(columns: TypedColumns, spec: Source, shown: str, header: list[str]) -> Finding:
     keys = pa.chunked_array(columns.chunks[spec.key], type=pa.string())
     counts = pc.value_counts(keys)
     repeated = pc.filter(counts, pc.greater(counts.field("counts"), 1))

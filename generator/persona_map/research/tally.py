@@ -2,7 +2,8 @@
 partition on a Dask worker) merges with the tallies of the others into the tally of the whole research.
 
 Per segment: its size; for every category (and every choice of a multi-select) how many members have it;
-for every number the sum, the sum of squares and the count of its values; and which interviewed respondents
+for every number the sum, the sum of squares and the count of its values; how many values every column
+misses; and which interviewed respondents
 it holds. Counting works on category codes and `np.bincount`, a chunk of rows at a time.
 """
 
@@ -39,6 +40,7 @@ class Tally:
         default_factory=dict
     )  # column -> 3 x k: sum, sum of squares, count
     interviewed: dict[str, int] = field(default_factory=dict)  # respondent key -> segment
+    missing: dict[str, int] = field(default_factory=dict)  # column -> rows without a value
 
     def __post_init__(self) -> None:
         if self.sizes is None:
@@ -56,6 +58,8 @@ class Tally:
                 self.moments[column] + moments if column in self.moments else moments.copy()
             )
         self.interviewed.update(other.interviewed)
+        for column, missing in other.missing.items():
+            self.missing[column] = self.missing.get(column, 0) + missing
         return self
 
 
@@ -78,6 +82,8 @@ def tally(
         out.counts[column] = {name: counts[:, j].astype(np.int64) for j, name in enumerate(names)}
     for column in columns.numeric:
         out.moments[column] = _moments(frame[column], labels, k)
+    for column in dict.fromkeys([*columns.categorical, *columns.multi, *columns.numeric]):
+        out.missing[column] = int(frame[column].isna().sum())
     keys = set(interviewed)
     if keys:
         index = pd.Index(frame.index.astype("string"))
