@@ -14,7 +14,7 @@ export NO_MKDOCS_2_WARNING := 1
 $(BIN)/personas: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test,bench,zensical]'
+	$(BIN)/python -m pip install --quiet -e '.[test,bench,zensical,dask]'
 	touch $@
 
 # An editable install compiles nothing (and PYTHONDONTWRITEBYTECODE stops Python doing it later):

@@ -26,6 +26,7 @@ class DaskOptions:
     scheduler: str | None = None
     workers: int | None = None
     partition_size: int = 1_000_000
+    timeout: float = 20.0  # seconds to reach the scheduler
 
 
 def dask_modules() -> Any:
@@ -44,7 +45,7 @@ def cluster_client(dask: DaskOptions) -> Iterator[Any]:
     with contextlib.ExitStack() as stack:
         if dask.scheduler:
             try:
-                client = stack.enter_context(distributed.Client(dask.scheduler, timeout="20s"))
+                client = stack.enter_context(distributed.Client(dask.scheduler, timeout=dask.timeout))
             except (OSError, TimeoutError) as e:
                 raise EngineError(
                     f"cannot reach the Dask scheduler at {dask.scheduler} ({e}); check the address "
@@ -91,23 +92,32 @@ def worker_version() -> str:
     return persona_map.__version__
 
 
-def results(futures: list[Any], what: str) -> list[Any]:
-    """Every task's result in submission order; the first failure ends the run with one line."""
+def in_order(futures: list[Any], what: str) -> Iterator[Any]:
+    """Every task's result in submission order, one at a time (the others stay on the workers until their
+    turn); the first failure cancels the rest and ends the run with one line."""
     distributed = dask_modules()
-    out: dict[int, Any] = {}
-    position = {future.key: i for i, future in enumerate(futures)}
-    for future in distributed.as_completed(futures):
-        try:
-            out[position[future.key]] = future.result()
-        except PersonaError:
-            raise
-        except distributed.scheduler.KilledWorker as e:
-            raise EngineError(
-                f"Dask workers kept dying while {what} ({e}); nothing was written (give the workers more "
-                "memory, or lower --partition-size)"
-            ) from None
-        except Exception as e:
-            raise EngineError(
-                f"the Dask run failed while {what} ({type(e).__name__}: {e}); nothing was written"
-            ) from None
-    return [out[i] for i in range(len(futures))]
+    try:
+        for future in futures:
+            try:
+                yield future.result()
+            except PersonaError:
+                raise
+            except distributed.scheduler.KilledWorker as e:
+                raise EngineError(
+                    f"Dask workers kept dying while {what} ({e}); nothing was written (give the workers "
+                    "more memory, or lower --partition-size)"
+                ) from None
+            except Exception as e:
+                raise EngineError(
+                    f"the Dask run failed while {what} ({type(e).__name__}: {e}); nothing was written"
+                ) from None
+            future.release()
+    finally:
+        for future in futures:
+            if future.status == "pending":
+                future.cancel()
+
+
+def results(futures: list[Any], what: str) -> list[Any]:
+    """Every task's result, in submission order."""
+    return list(in_order(futures, what))

@@ -112,3 +112,58 @@ def segment_settings(repo, k_min: int | None, k_max: int | None, method: str, se
     if options.k_min > options.k_max:
         raise click.UsageError(f"--k-min ({options.k_min}) is larger than --k-max ({options.k_max})")
     return options
+
+
+def engine_options(unit: str):
+    """--engine, --scheduler, --workers and --partition-size, shared by `segment` and `classify`."""
+
+    def decorate(func):
+        options = [
+            click.option(
+                "--engine",
+                type=click.Choice(["default", "dask"]),
+                default="default",
+                show_default=True,
+                help="default: this process; dask: partitions on a Dask cluster (pip install 'persona-map[dask]').",
+            ),
+            click.option(
+                "--scheduler",
+                metavar="ADDRESS",
+                default=None,
+                help="With --engine dask: the scheduler of an existing Dask cluster, e.g. tcp://scheduler:8786 "
+                "(default: a local cluster for the run).",
+            ),
+            click.option(
+                "--workers",
+                type=click.IntRange(min=1),
+                default=None,
+                help="With --engine dask and no --scheduler: worker processes of the local cluster "
+                "(default: one per core).",
+            ),
+            click.option(
+                "--partition-size",
+                type=click.IntRange(min=1),
+                default=None,
+                help=f"With --engine dask: {unit} per partition, a worker's unit of work (default: 1,000,000).",
+            ),
+        ]
+        for option in reversed(options):
+            func = option(func)
+        return func
+
+    return decorate
+
+
+def dask_settings(engine: str, scheduler: str | None, workers: int | None, partition_size: int | None):
+    """The Dask settings, or None for the default engine; Dask options without --engine dask are usage errors."""
+    from persona_map.dask_cluster import DaskOptions
+
+    if engine == "default":
+        given = [flag for flag, value in (("--scheduler", scheduler), ("--workers", workers),
+                 ("--partition-size", partition_size)) if value is not None]  # fmt: skip
+        if given:
+            raise click.UsageError(f"{', '.join(given)} needs --engine dask")
+        return None
+    if scheduler and workers:
+        raise click.UsageError("--workers sizes a local cluster: leave it out with --scheduler")
+    return DaskOptions(scheduler, workers, partition_size or DaskOptions.partition_size)

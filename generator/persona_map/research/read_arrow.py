@@ -74,8 +74,8 @@ class TypedColumns:
     """A file's typed columns gathered block by block: numbers and dates as numpy arrays, categories as codes
     into one dictionary per column, text as Arrow string chunks; survey keys hashed for repeats."""
 
-    def __init__(self, spec: Source, wanted: list[str]) -> None:
-        self.spec, self.wanted = spec, wanted
+    def __init__(self, spec: Source, wanted: list[str], *, check_keys: bool = True) -> None:
+        self.spec, self.wanted, self.check_keys = spec, wanted, check_keys
         self.chunks: dict[str, list] = {name: [] for name in wanted}
         self.dictionaries: dict[str, dict[str, int]] = {name: {} for name in wanted}
         self.hashes: list[np.ndarray | None] = []
@@ -100,13 +100,18 @@ class TypedColumns:
                 self.chunks[name].append(local[indices].astype(np.int32 if len(known) > 32_000 else np.int16))
             else:
                 self.chunks[name].append(column)
-                if self.spec.kind == "survey" and name == self.spec.key:
+                if self.check_keys and self.spec.kind == "survey" and name == self.spec.key:
                     self.hashes.append(_key_hashes(column) if column.null_count == 0 else None)
         self.rows += batch.num_rows
 
     def repeats(self) -> bool:
         """Whether a survey key occurs twice (hashes first; equal hashes are settled exactly)."""
-        if self.spec.kind != "survey" or self.spec.key not in self.chunks or self.rows < 2:
+        if (
+            not self.check_keys
+            or self.spec.kind != "survey"
+            or self.spec.key not in self.chunks
+            or self.rows < 2
+        ):
             return False
         if all(h is not None for h in self.hashes):
             hashes = np.concatenate(self.hashes)

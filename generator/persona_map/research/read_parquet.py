@@ -7,7 +7,7 @@ with its row (counted from 1 over the whole dataset) and column, as for CSV file
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -18,7 +18,7 @@ import pyarrow.compute as pc
 from persona_map.findings import Finding
 from persona_map.memory import release_memory
 from persona_map.research.manifest import Source
-from persona_map.research.read_arrow import POOL, TypedColumns, _arrow_type, typed_problems
+from persona_map.research.read_arrow import POOL, Sink, TypedColumns, _arrow_type, typed_problems
 from persona_map.research.read_rows import _check_values, _Found
 from persona_map.research.tables import finish_frame, wanted_columns
 
@@ -77,6 +77,26 @@ def read_parquet(
     frame = columns.frame()
     release_memory()
     return finish_frame(frame, spec), findings
+
+
+def stream_parquet(
+    path: Path, spec: Source, header: list[str], sink: Callable[[Source, list[str]], Sink]
+) -> Sink | None:
+    """Every batch of a clean Parquet source, typed and checked, handed to a new `sink(spec, wanted)`; None
+    when anything is off (read_parquet then says what and where)."""
+    wanted = wanted_columns(spec, header)
+    columns = sink(spec, wanted)
+    try:
+        for batch in _dataset(path).to_batches(columns=wanted, batch_size=BATCH_ROWS, memory_pool=POOL):
+            typed, problem = typed_batch(batch, spec, wanted, "")
+            if problem is not None or typed_problems(typed, spec, whole=False):
+                return None
+            columns.add(typed)
+    except (pa.ArrowInvalid, OSError):
+        return None
+    if columns.rows == 0 or columns.repeats():
+        return None
+    return columns
 
 
 def _dataset(path: Path):  # noqa: ANN202 - pyarrow.dataset.Dataset

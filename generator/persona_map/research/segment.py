@@ -11,6 +11,7 @@ import pandas as pd
 from threadpoolctl import threadpool_limits
 
 from persona_map.atomic import atomic_output, write_atomic
+from persona_map.dask_cluster import DaskOptions
 from persona_map.errors import SegmentError
 from persona_map.memory import release_memory
 from persona_map.repository import Repository
@@ -30,6 +31,7 @@ from persona_map.research.manifest import load_manifest
 from persona_map.research.profiles import profiles
 from persona_map.research.report import markdown
 from persona_map.research.results import RESULTS_DIR, fingerprint
+from persona_map.research.sampling import sample_positions
 from persona_map.research.segmentation import Progress, SegmentOptions, SegmentResult
 from persona_map.research.sources import Research, load_research
 from persona_map.research.structure import assess_structure
@@ -74,10 +76,7 @@ def _segment(
         raise SegmentError(
             f"{n} respondent{'s' if n != 1 else ''} in the research: segmenting needs at least 3"
         )
-    rng = np.random.default_rng(options.seed)
-    sample = (
-        np.sort(rng.choice(n, options.fit_sample, replace=False)) if n > options.fit_sample else np.arange(n)
-    )
+    sample = sample_positions(n, options.fit_sample, options.seed)
     release_memory()  # what reading and joining freed
     fitted = Fitted(table.with_frame(_rows(table.frame, sample)), options, step)
     step("checking stability, assigning every respondent")
@@ -131,16 +130,29 @@ def _rows(frame: pd.DataFrame, positions: np.ndarray) -> pd.DataFrame:
 
 
 def save(result: SegmentResult, root: Path) -> tuple[Path, Path]:
-    """Write assignments.csv, report.md and segments.json under build/segments/ (gitignored), each atomically.
+    """Write assignments.csv (unless an engine wrote it already: `result.keys` is None), report.md and
+    segments.json under build/segments/ (gitignored), each atomically.
 
     segments.json goes last: it says which research the results are from, so it never describes files
     that an interrupted run did not write.
     """
+    folder = root / RESULTS_DIR
+    folder.mkdir(parents=True, exist_ok=True)
+    if result.keys is not None:
+        _write_assignments(result, folder)
+    report = folder / "report.md"
+    write_atomic(report, markdown(result).encode("utf-8"))
+    json_path = folder / "segments.json"
+    write_atomic(
+        json_path, (json.dumps(result.to_dict(), indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+    )
+    return json_path, report
+
+
+def _write_assignments(result: SegmentResult, folder: Path) -> None:
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
-    folder = root / RESULTS_DIR
-    folder.mkdir(parents=True, exist_ok=True)
     keys = result.keys.astype("string") if not isinstance(result.keys.dtype, pd.StringDtype) else result.keys
     ids = pa.array([s.id for s in result.segments])
     schema = pa.schema([("key", pa.string()), ("segment", pa.string())])
@@ -149,13 +161,6 @@ def save(result: SegmentResult, root: Path) -> tuple[Path, Path]:
             labels = pa.array(np.asarray(result.labels[start : start + CHUNK], dtype=np.int64))
             chunk = pa.array(keys.array[start : start + CHUNK], type=pa.string())
             writer.write_batch(pa.record_batch([neutralise(chunk), ids.take(labels)], schema=schema))
-    report = folder / "report.md"
-    write_atomic(report, markdown(result).encode("utf-8"))
-    json_path = folder / "segments.json"
-    write_atomic(
-        json_path, (json.dumps(result.to_dict(), indent=2, ensure_ascii=False) + "\n").encode("utf-8")
-    )
-    return json_path, report
 
 
 def run(
@@ -166,17 +171,28 @@ def run(
     method: str,
     seed: int,
     progress: Progress | None = None,
+    dask: DaskOptions | None = None,
 ) -> tuple[SegmentResult | None, tuple[Path, Path] | None, list]:
-    """Load and validate the research, segment it and save the results; findings explain any failure."""
+    """Load and validate the research, segment it (on a Dask cluster with `dask`) and save the results;
+    findings explain any failure."""
     step = progress or (lambda _: None)
     manifest, findings = load_manifest(repo)
     if not manifest.loaded or any(f.is_error for f in findings):
         return None, None, findings
+    options = SegmentOptions(k_min or repo.config.primary_min, k_max or repo.config.primary_max, method, seed)
+    if dask is not None:
+        from persona_map.research.dask_engine import segment_dask
+
+        with threadpool_limits(1):
+            result, problems = segment_dask(
+                repo, manifest, options, dask, fingerprint(repo, manifest), step, today
+            )
+        findings += problems
+        return result, (save(result, repo.root) if result else None), findings
     step("reading research")
     research, problems = load_research(repo, manifest)
     findings += problems
     if any(f.is_error for f in findings):
         return None, None, findings
-    options = SegmentOptions(k_min or repo.config.primary_min, k_max or repo.config.primary_max, method, seed)
     result = segment(research, options, fingerprint(repo, manifest), step, today)
     return result, save(result, repo.root), findings
