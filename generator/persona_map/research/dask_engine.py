@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import pickle
 from collections import Counter
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 from operator import itemgetter
@@ -181,6 +182,10 @@ class _Feed:
         self.smallest = Smallest(options.fit_sample)
         self.candidates = TypedColumns(spec, wanted, check_keys=False)  # sees every block's categories
         self.positions: list[np.ndarray] = []
+        self.keyed = spec.kind == "survey" and bool(spec.key) and spec.key in wanted
+        self.hashes: list[Any] = []  # per partition: its ids' hashes, computed on the workers meanwhile
+        self.sender = ThreadPoolExecutor(1)  # sends a partition while the next one is parsed
+        self.sending: Future | None = None
 
     def add(self, batch: pa.RecordBatch) -> None:
         positions = np.arange(self.rows, self.rows + batch.num_rows)
@@ -198,25 +203,35 @@ class _Feed:
     def _send(self) -> None:
         if self.pending:
             data = pa.Table.from_batches(self.pending)
-            future = self.client.scatter(data, hash=False)
-            self.parts.append((future, Part(len(self.parts), self.sent, data.num_rows)))
+            if self.sending is not None:
+                self.sending.result()  # one partition in flight at a time: memory holds two at most
+            self.sending = self.sender.submit(
+                self._scatter, data, Part(len(self.parts), self.sent, data.num_rows)
+            )
             self.pending, self.sent = [], self.sent + data.num_rows
+
+    def _scatter(self, data: pa.Table, part: Part) -> None:
+        future = self.client.scatter(data, hash=False)
+        self.parts.append((future, part))
+        if self.keyed:
+            self.hashes.append(self.client.submit(key_hashes, future, self.spec.key, pure=False))
 
     def repeats(self) -> bool:
         """Whether a respondent id occurs twice (called once every block is in)."""
         self._send()
-        key = self.spec.key
-        if not key or key not in self.wanted or self.rows < 2:
+        if self.sending is not None:
+            self.sending.result()
+        self.sender.shutdown()
+        if not self.keyed or self.rows < 2:
             return False
-        hashes = results(
-            [self.client.submit(key_hashes, d, key, pure=False) for d, _ in self.parts], "checking ids"
-        )
-        together = np.concatenate(hashes)
+        together = np.concatenate(results(self.hashes, "checking ids"))
+        self.hashes.clear()
         together.sort()
         equal = together[1:][together[1:] == together[:-1]]
         if not len(equal):
             return False
         wanted = set(equal.tolist())
+        key = self.spec.key
         found = results(
             [self.client.submit(keys_hashed, d, key, wanted, pure=False) for d, _ in self.parts],
             "checking ids",
@@ -232,7 +247,8 @@ class _Feed:
         return _indexed(frame, self.spec, int(chosen[0]) if len(chosen) else 0, chosen)
 
     def discard(self) -> None:
-        self.client.cancel([future for future, _ in self.parts])
+        self.sender.shutdown()
+        self.client.cancel([future for future, _ in self.parts] + self.hashes)
         self.parts.clear()
 
 
