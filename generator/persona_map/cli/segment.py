@@ -51,9 +51,11 @@ def segment(
     With --engine dask, respondents are assigned and counted on a Dask cluster: the same segments as the
     default engine, for surveys too large for one machine's memory.
     """
+    from persona_map.memory import limit_arenas
     from persona_map.repository import Repository
     from persona_map.research.segment import run
 
+    limit_arenas()
     repo = Repository.open(root)
     options = segment_settings(repo, k_min, k_max, method, seed)
     dask = dask_settings(engine, scheduler, workers, partition_size)
