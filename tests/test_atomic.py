@@ -13,9 +13,11 @@ import pytest
 
 from persona_map import atomic
 from persona_map.atomic import (
+    atomic_folder,
     atomic_output,
     create_atomic,
     remove_stale_temporaries,
+    scratch_folder,
     temporaries,
     write_atomic,
 )
@@ -153,3 +155,39 @@ def test_create_atomic_refuses_a_file_that_appears_while_it_writes(
     with pytest.raises(FileExistsError):
         create_atomic(path, b"ours\n")
     assert path.read_bytes() == b"theirs\n" and os.listdir(tmp_path) == ["new.yaml"]
+
+
+def test_atomic_folder_appears_whole_and_replaces_the_old_one(tmp_path: Path) -> None:
+    target = tmp_path / "parts"
+    target.mkdir()
+    (target / "old.csv").write_text("old")
+    with atomic_folder(target) as folder:
+        (folder / "part-0.csv").write_text("new")
+        assert [p.name for p in target.iterdir()] == ["old.csv"], (
+            "the old folder stays until the new one is done"
+        )
+    assert [p.name for p in target.iterdir()] == ["part-0.csv"]
+    assert os.listdir(tmp_path) == ["parts"]
+
+
+def test_atomic_folder_leaves_nothing_when_the_block_fails(tmp_path: Path) -> None:
+    target = tmp_path / "parts"
+    with pytest.raises(RuntimeError), atomic_folder(target) as folder:
+        (folder / "part-0.csv").write_text("half")
+        raise RuntimeError("a worker died")
+    assert os.listdir(tmp_path) == []
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(FileExistsError), atomic_folder(tmp_path / "file"):
+        pass
+
+
+def test_a_killed_runs_temporary_folders_are_removed_by_the_next_run(tmp_path: Path) -> None:
+    target = tmp_path / "routed.csv"
+    stale = tmp_path / ".routed.csv.999999999-0123abcd.tmp"  # no process has that id
+    (stale / "parts").mkdir(parents=True)
+    (stale / "parts" / "part-0.csv").write_text("x")
+    with scratch_folder(target) as work:
+        assert work.parent == tmp_path and work.name.startswith(".routed.csv.")
+        assert not stale.exists()
+        (work / "staged.parquet").write_text("x")
+    assert os.listdir(tmp_path) == []

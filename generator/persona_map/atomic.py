@@ -3,6 +3,8 @@
 Readers see the old file or the new one, never half of one; a failed write leaves the old file and no
 temporary behind. Temporary files are named `.<name>.<pid>-<random>.tmp`, so one left by a process that was
 killed (SIGKILL gives no chance to clean up) is recognised and removed by the next write to the same target.
+Folders work the same way (`atomic_folder`: filled under a temporary name, renamed when complete), and so do
+scratch folders for work files (`scratch_folder`: always removed).
 """
 
 from __future__ import annotations
@@ -12,6 +14,9 @@ import errno
 import os
 import re
 import secrets
+import shutil
+import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
@@ -89,9 +94,74 @@ def remove_stale_temporaries(target: Path) -> list[Path]:
         match = _TEMP.match(tmp.name)
         if match and not _alive(int(match["pid"])):
             with contextlib.suppress(OSError):
-                tmp.unlink()
+                if tmp.is_dir() and not tmp.is_symlink():
+                    shutil.rmtree(tmp)
+                else:
+                    tmp.unlink()
                 removed.append(tmp)
     return removed
+
+
+@contextlib.contextmanager
+def atomic_folder(path: Path) -> Iterator[Path]:
+    """A new, empty folder to fill: renamed to `path` when the block ends without an error, removed otherwise.
+
+    An existing folder at `path` is replaced (moved aside, the new one renamed in, the old one removed).
+    """
+    target = path.resolve() if path.is_symlink() else path
+    if target.exists() and not target.is_dir():
+        raise FileExistsError(errno.EEXIST, f"{target} exists and is not a folder")
+    remove_stale_temporaries(target)
+    tmp = _temp_folder(target)
+    try:
+        yield tmp
+        if target.is_dir():
+            old = _temp_folder(target)
+            os.replace(target, old)
+            try:
+                os.rename(tmp, target)
+            except OSError:
+                os.rename(old, target)
+                raise
+            remove_folder(old)
+        else:
+            os.rename(tmp, target)
+    except BaseException:
+        remove_folder(tmp)
+        raise
+
+
+@contextlib.contextmanager
+def scratch_folder(near: Path | None = None) -> Iterator[Path]:
+    """A folder for work files next to `near` (named after it) or in the system's temporary folder; always removed."""
+    target = near if near is not None else Path(tempfile.gettempdir()) / "persona-map"
+    remove_stale_temporaries(target)
+    tmp = _temp_folder(target)
+    try:
+        yield tmp
+    finally:
+        remove_folder(tmp)
+
+
+def remove_folder(path: Path, attempts: int = 50) -> None:
+    """Remove a folder and everything in it, even while other processes still add files to it (a Dask task
+    that was cancelled but still runs): once the folder is gone, nothing can be written into it any more."""
+    for _ in range(attempts):
+        shutil.rmtree(path, ignore_errors=True)
+        if not path.exists():
+            return
+        time.sleep(0.1)
+
+
+def _temp_folder(target: Path) -> Path:
+    """Create a new, empty folder named like a temporary file of `target`."""
+    while True:
+        tmp = target.with_name(f".{target.name}.{os.getpid()}-{secrets.token_hex(4)}.tmp")
+        try:
+            tmp.mkdir()
+            return tmp
+        except FileExistsError:  # pragma: no cover - 32 random bits already taken
+            continue
 
 
 def _alive(pid: int) -> bool:
