@@ -194,6 +194,8 @@ INVALID = {
     "no-title.csv": "no job title column (columns found: 'Name', 'Company', 'Email'); name it with --map title=COLUMN",
     "ragged.csv": "a row has 4 fields where the header has 2: 'Engineering Manager,Acme,extra,fields'",
     "ragged-late.csv": "a row has 1 field where the header has 2: 'Compliance Lead'",
+    # issue 10: the rest of the file used to become one cell, silently ("classified 1 contact", exit 0)
+    "unclosed-last.csv": "a quote is never closed: the record 'Software Engineer,Acme,never closed\\nCompliance Lead,",
     "latin1-later.csv": "not valid utf-8 beyond the first lines; pass --encoding latin-1",
     "junk.bin": "binary data, not a CSV file",
     "workbook.xlsx": "an Excel workbook, not a CSV file (save it as CSV UTF-8 first)",
@@ -272,8 +274,8 @@ def test_a_10_mb_cell_is_read(run, tmp_path: Path, via: str):
 
 def test_an_unclosed_quote_in_a_big_file_is_explained(run, tmp_path: Path, monkeypatch):
     # a 64 MB record, scaled down
-    monkeypatch.setattr("persona_map.routing.contacts_read.SMALL_BLOCK", 1 << 16)
-    monkeypatch.setattr("persona_map.routing.contacts_read.LARGE_BLOCK", 1 << 20)
+    monkeypatch.setattr("persona_map.routing.contacts_csv.SMALL_BLOCK", 1 << 16)
+    monkeypatch.setattr("persona_map.routing.contacts_csv.LARGE_BLOCK", 1 << 20)
     folder = tmp_path / "contacts"
     folder.mkdir()
     path = folder / "unclosed.csv"

@@ -26,10 +26,14 @@ class Repository:
     def open(cls, root: Path | None = None) -> Repository:
         """The repository at `root`, or the nearest folder above the current one that has personas/."""
         if root is None:
-            here = Path.cwd()
-            root = next((p for p in (here, *here.parents) if (p / "personas").is_dir()), here)
+            root = cls.find(Path.cwd()) or Path.cwd()
         root = root.resolve()
         return cls(root, Config.load(root))
+
+    @staticmethod
+    def find(start: Path) -> Path | None:
+        """The nearest folder at or above `start` that has a personas/ folder; None when there is none."""
+        return next((p for p in (start, *start.parents) if (p / "personas").is_dir()), None)
 
     @property
     def personas_dir(self) -> Path:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -43,24 +44,27 @@ def _encoding(ctx: click.Context, param: click.Parameter, value: str | None) -> 
 
 
 class _RowProgress:
-    """Contacts classified so far, on a terminal: a bar over the input's bytes when its size is known."""
+    """Contacts classified so far, on a terminal: a bar over the share of the input read when it is known."""
 
-    def __init__(self, total: int | None) -> None:
+    STEPS = 1000
+
+    def __init__(self) -> None:
         self.rows, self.done, self.tty, self.bar = 0, 0, sys.stderr.isatty(), None
-        if self.tty and total:
+
+    def __call__(self, rows: int, fraction: float | None) -> None:
+        self.rows = rows
+        if self.tty and fraction is not None and self.bar is None:
             self.bar = click.progressbar(
-                length=total,
+                length=self.STEPS,
                 label="Classifying",
                 file=sys.stderr,
                 item_show_func=lambda _: f"{self.rows:,} rows",
             )
             self.bar.__enter__()
-
-    def __call__(self, rows: int, position: int) -> None:
-        self.rows = rows
-        if self.bar is not None:
-            self.bar.update(max(position - self.done, 0))
-            self.done = position
+        if self.bar is not None and fraction is not None:
+            step = int(fraction * self.STEPS)
+            self.bar.update(max(step - self.done, 0))
+            self.done = max(step, self.done)
         elif self.tty:
             click.echo(f"\rClassifying  {rows:,} rows", err=True, nl=False)
 
@@ -72,21 +76,33 @@ class _RowProgress:
             click.echo(err=True)
 
 
+def _format(out: str | None, folder: bool) -> str:
+    """The output format an --out name implies: .jsonl/.ndjson, .parquet/.parq/.pq, else CSV."""
+    suffix = "" if out is None or folder else Path(out).suffix.lower()
+    return {
+        ".jsonl": "jsonl",
+        ".ndjson": "jsonl",
+        ".parquet": "parquet",
+        ".parq": "parquet",
+        ".pq": "parquet",
+    }.get(suffix, "csv")
+
+
 @click.command()
 @root_option
 @click.option(
     "--out",
-    type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
+    type=click.Path(allow_dash=True),
     default=None,
     help="File to write (default: stdout).",
 )
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["csv", "jsonl"]),
+    type=click.Choice(["csv", "jsonl", "parquet"]),
     default=None,
-    help="csv (spreadsheet-safe) or jsonl, one JSON object per contact (default: jsonl for an --out "
-    "ending in .jsonl or .ndjson, else csv).",
+    help="csv (spreadsheet-safe), jsonl (one JSON object per contact) or parquet (default: from the --out "
+    "suffix: .jsonl or .ndjson, .parquet; else csv).",
 )
 @click.option(
     "--map",
@@ -140,11 +156,11 @@ class _RowProgress:
     metavar="[INPUT]",
     required=False,
     default="-",
-    type=click.Path(dir_okay=False, exists=True, allow_dash=True, path_type=Path),
+    type=click.Path(exists=True, allow_dash=True, path_type=Path),
 )
 def classify(
     root: Path | None,
-    out: Path | None,
+    out: str | None,
     fmt: str | None,
     columns: dict[str, str],
     mapping: Path | None,
@@ -155,32 +171,30 @@ def classify(
     no_model: bool,
     input_path: Path,
 ) -> None:
-    """Route CRM contacts (a CSV file, or stdin) to personas: adds persona_id, persona_name, confidence, reason.
+    """Route CRM contacts (a CSV file or stdin, or Parquet) to personas: adds persona_id, persona_name, confidence, reason.
 
     The summary (contacts per persona, unassigned share) goes to stderr. Exit status: 0 ok, 1 bad input.
     """
     from persona_map.check.catalog import build_catalog
-    from persona_map.repository import Repository
-    from persona_map.routing.classify import Classifier, ClassifyOptions, classify_file
+    from persona_map.routing.classify import Classifier, ClassifyOptions, classify_file, repository
     from persona_map.routing.report import summary_text
 
-    stdin, stdout = str(input_path) == "-", out is None or str(out) == "-"
+    stdin, stdout = str(input_path) == "-", out is None or out == "-"
     if stdin and sys.stdin.isatty():
         raise click.UsageError("give a contacts CSV file, or pipe one in: personas classify contacts.csv")
-    fmt = fmt or ("jsonl" if not stdout and out.suffix in (".jsonl", ".ndjson") else "csv")
+    if not stdout and (out.endswith(("/", os.sep)) or Path(out).is_dir()):
+        raise click.UsageError(f"--out {out}: give a file to write")
+    fmt = fmt or _format(None if stdout else out, False)
     options = ClassifyOptions(fmt, columns, mapping, delimiter, encoding, chunk_size, min_confidence)
-    repo = Repository.open(root)
+    repo = repository(root)
     classifier = Classifier.load(repo, build_catalog(repo).personas, use_model=not no_model)
-    progress = _RowProgress(None if stdin else input_path.stat().st_size)
+    progress = _RowProgress()
+    # stdin unbuffered: a thread waiting on a pipe then holds no lock that the interpreter needs at exit
+    source = getattr(sys.stdin.buffer, "raw", sys.stdin.buffer) if stdin else input_path
+    sink = sys.stdout.buffer if stdout else Path(out)
     try:
-        summary = classify_file(
-            sys.stdin.buffer if stdin else input_path,
-            sys.stdout.buffer if stdout else out,
-            options, classifier, progress=progress,
-        )  # fmt: skip
+        summary = classify_file(source, sink, options, classifier, progress=progress)
     except BrokenPipeError:  # `personas classify big.csv | head`: the reader has seen enough
-        import os
-
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         sys.exit(1)
     finally:

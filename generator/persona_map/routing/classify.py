@@ -31,17 +31,20 @@ Research model (the last `personas segment`, see `load_model`):
 Speed: each distinct value of a column is normalised and matched once (scores.py: titles repeat a lot in
 CRM exports); the rows are combined with numpy (decide.py) and the reasons assembled with Arrow (reasons.py).
 
-Files (`classify_file`, the `personas classify` command): every input column is read as text (never
-inferred) and written back untouched and in order, with `persona_id`, `persona_name`, `confidence` and
-`reason` added; in CSV every cell a spreadsheet would run as a formula is neutralised (contacts_write.py).
-Memory stays bounded: pyarrow parses the file block by block (contacts_read.py) and `classify()` sees
-`chunk_size` rows at a time, while one thread reads ahead and another writes behind (threads.py).
+Files (`classify_file`, the `personas classify` command): a CSV (file or stream) or Parquet (file or folder);
+every input column is read as text (never inferred) and written back untouched and in order, with
+`persona_id`, `persona_name`, `confidence` and `reason` added; in CSV every cell a spreadsheet would run as a
+formula is neutralised (contacts_write.py). Memory stays bounded whatever the input and the output: the input
+is parsed a few blocks at a time (contacts_read.py), `classify()` sees `chunk_size` rows at a time, one thread
+reads ahead and another writes behind (threads.py), and every writer writes each chunk as it comes. `route` is
+that loop; the Dask engine (dask_engine.py) runs the same loop on each partition.
 """
 
 from __future__ import annotations
 
+import contextlib
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -50,11 +53,11 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from persona_map.errors import ClassifyError, RecordTooLong
+from persona_map.errors import ClassifyError
 from persona_map.persona import Persona
 from persona_map.repository import Repository
-from persona_map.routing.contacts_read import Counting, Head, Input, batches, block_sizes, chunks, too_long
-from persona_map.routing.contacts_write import CsvWriter, JsonWriter, assemble, output
+from persona_map.routing.contacts_read import chunks, open_contacts
+from persona_map.routing.contacts_write import Writer, assemble, make_writer, output, output_names
 from persona_map.routing.crm_columns import canonical_frame, load_mapping, model_columns, resolve_columns
 from persona_map.routing.decide import decide, model_choice
 from persona_map.routing.model import load_model, model_labels, segment_personas
@@ -73,12 +76,14 @@ __all__ = [
     "classify",
     "classify_file",
     "load_model",
+    "repository",
+    "route",
     "model_labels",
     "rules_from_personas",
     "segment_personas",
 ]
 
-Progress = Callable[[int, int], None]  # rows written, bytes read
+Progress = Callable[[int, float | None], None]  # rows classified, share of the input read (None: unknown)
 
 
 def classify(
@@ -107,7 +112,7 @@ def classify(
 class ClassifyOptions:
     """How to read, map and write a contacts file (`personas classify` options)."""
 
-    fmt: str = "csv"
+    fmt: str = "csv"  # csv, jsonl or parquet
     columns: dict[str, str] = field(default_factory=dict)  # canonical name -> input column (--map)
     mapping_file: Path | None = None
     delimiter: str = ","
@@ -144,6 +149,24 @@ class Summary:
     def unassigned_share(self) -> float:
         return self.counts.get(UNASSIGNED, 0) / self.rows if self.rows else 0.0
 
+    @classmethod
+    def of(
+        cls,
+        header: list[str],
+        columns: dict[str, int],
+        classifier: Classifier,
+        rows: int,
+        counts: Counter[str],
+    ) -> Summary:
+        """The summary of a run over `header` that classified `rows` contacts into `counts`."""
+        return cls(
+            rows,
+            dict(counts.most_common()),
+            {p.id: p.name for p in classifier.personas},
+            {name: header[i] for name, i in columns.items()},
+            [name for name in COLUMNS if name in header],
+        )
+
 
 def classify_file(
     source: Path | BinaryIO,
@@ -153,53 +176,59 @@ def classify_file(
     progress: Progress | None = None,
     shown: str | None = None,
 ) -> Summary:
-    """Classify every contact of `source` (a CSV file or stream) and write the result to `sink`."""
+    """Classify every contact of `source` (a CSV file or stream, a Parquet file or folder) into `sink`."""
     shown = shown or (str(source) if isinstance(source, Path) else "stdin")
-    with Input(source) as raw:
-        head = Head.read(raw, shown, options.encoding, options.delimiter)
-        columns = resolve_columns(head.header, _explicit(options), shown)
-        columns |= model_columns(head.header, classifier.model, set(columns.values()))
-        for attempt, block in enumerate(block_sizes(isinstance(source, Path) and isinstance(sink, Path))):
-            if attempt:
-                raw.seek(len(head.bytes))  # a long cell: start over with room for it
-            try:
-                with output(sink) as out:
-                    return _run(head, raw, out, columns, options, classifier, progress, shown, block)
-            except RecordTooLong:
-                continue
-        raise too_long(shown)
+    with open_contacts(source, options.encoding, options.delimiter, shown) as contacts:
+        header = contacts.header
+        columns = input_columns(header, options, classifier, shown)
+        with output(sink) as out:
+            writer = make_writer(options.fmt, out, output_names(header), options.delimiter)
+            tick = (lambda rows: progress(rows, contacts.fraction)) if progress else None
+            tables = chunks(contacts.batches(options.chunk_size), options.chunk_size)
+            rows, counts = route(tables, header, columns, writer, options, classifier, tick, contacts.close)
+            writer.close()
+    return Summary.of(header, columns, classifier, rows, counts)
 
 
-def _run(
-    head: Head,
-    raw: BinaryIO,
-    out: Any,
+def input_columns(
+    header: list[str], options: ClassifyOptions, classifier: Classifier, shown: str
+) -> dict[str, int]:
+    """Which input column feeds each canonical field and each column of the research model."""
+    mapping = load_mapping(options.mapping_file) if options.mapping_file else {}
+    columns = resolve_columns(header, {**mapping, **options.columns}, shown)  # --map wins over the file
+    return columns | model_columns(header, classifier.model, set(columns.values()))
+
+
+def route(
+    tables: Iterable[pa.Table],
+    header: list[str],
     columns: dict[str, int],
+    writer: Writer,
     options: ClassifyOptions,
     classifier: Classifier,
-    progress: Progress | None,
-    shown: str,
-    block: int,
-) -> Summary:
-    header = head.header
-    summary = Summary(columns={name: header[i] for name, i in columns.items()},
-                      names={p.id: p.name for p in classifier.personas},
-                      replaced=[name for name in COLUMNS if name in header])  # fmt: skip
-    names = [*header, *(n for n in COLUMNS if n not in header)]
-    sink = CsvWriter(out, names, options.delimiter) if options.fmt == "csv" else JsonWriter(out, names)
+    progress: Callable[[int], None] | None = None,
+    cancel: Callable[[], None] | None = None,
+) -> tuple[int, Counter[str]]:
+    """Classify each table and hand it to `writer`; the rows classified and the contacts per persona id.
+
+    Three threads: one parses and prepares chunks, this one classifies, one assembles and writes. pyarrow and
+    numpy release the GIL, so on two cores the classification is most of the time. `cancel` stops the input
+    when this stops early.
+    """
     counts: Counter[str] = Counter()
+    rows = 0
+    sizes: dict[str, str] = {}
 
     def write(item: tuple[pa.Table, pd.DataFrame]) -> None:
         table, result = item
-        sink.write(assemble(table, result, header))
+        writer.write(assemble(table, result, header))
         for entry in pc.value_counts(pa.array(result["persona_id"], from_pandas=True)).to_pylist():
             counts[entry["values"]] += entry["counts"]
 
-    # Three threads: one parses and prepares chunks, this one classifies, one assembles and writes.
-    # pyarrow and numpy release the GIL, so on two cores the classification is most of the time.
-    source = Counting(raw, head) if head.rows else None
-    prepared = read_ahead(_prepared(source, head, options, block, shown, columns)) if source else ()
-    with WriteBehind(write) as writer:
+    prepared = read_ahead(
+        ((table, canonical_frame(table, columns, sizes)) for table in tables), cancel=cancel
+    )
+    with contextlib.closing(prepared), WriteBehind(write) as behind:
         for table, frame in prepared:
             result = classify(
                 frame,
@@ -208,25 +237,27 @@ def _run(
                 model=classifier.model,
                 min_confidence=options.min_confidence,
             )
-            writer.put((table, result))
-            summary.rows += table.num_rows
-            if progress and source:
-                progress(summary.rows, source.position)
-    sink.close()
-    summary.counts = dict(counts.most_common())
-    return summary
+            behind.put((table, result))
+            rows += table.num_rows
+            if progress:
+                progress(rows)
+    return rows, counts
 
 
-def _prepared(
-    source: Counting, head: Head, options: ClassifyOptions, block: int, shown: str, columns: dict[str, int]
-) -> Iterator[tuple[pa.Table, pd.DataFrame]]:
-    """Each chunk and the contact fields `classify()` reads from it."""
-    sizes: dict[str, str] = {}
-    for table in chunks(batches(source, head, options.delimiter, block, shown), options.chunk_size):
-        yield table, canonical_frame(table, columns, sizes)
-
-
-def _explicit(options: ClassifyOptions) -> dict[str, str]:
-    """The columns named by the mapping file and --map (which wins)."""
-    mapping = load_mapping(options.mapping_file) if options.mapping_file else {}
-    return {**mapping, **options.columns}
+def repository(root: Path | None) -> Repository:
+    """The repository whose personas route the contacts: `root`, or the nearest one above the current folder."""
+    if root is None:
+        here = Path.cwd()
+        found = Repository.find(here)
+        if found is None:
+            raise ClassifyError(
+                f"no persona repository: no personas/ folder in {here} or any folder above it (run this "
+                "inside the repository, or pass --root with the folder that holds personas/)"
+            )
+        root = found
+    repo = Repository.open(root)
+    if not repo.personas_dir.is_dir():
+        raise ClassifyError(
+            f"--root {root}: no personas/ folder there (pass the folder that holds personas/)"
+        )
+    return repo

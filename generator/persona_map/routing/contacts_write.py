@@ -1,7 +1,9 @@
 """Writing classified contacts: the input columns untouched, the persona columns added, safe for spreadsheets.
 
 In CSV every cell a spreadsheet would run as a formula (one beginning with =, +, -, @, a tab or a
-carriage return) gets a leading apostrophe, as OWASP's CSV injection advice says.
+carriage return) gets a leading apostrophe, as OWASP's CSV injection advice says. JSON Lines and Parquet are
+read by programs, not spreadsheets: they keep values as they are. Every writer writes chunk by chunk and
+holds nothing back, so memory stays bounded by the chunk.
 """
 
 from __future__ import annotations
@@ -20,10 +22,14 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
 
 from persona_map.atomic import atomic_output
 from persona_map.routing.rules import COLUMNS
 from persona_map.spreadsheet import DANGEROUS, neutralise
+
+FORMATS = ("csv", "jsonl", "parquet")
+WIDE = 10_000  # columns: wider output is written by Python (pyarrow's CSV writer costs ~8 KB per column)
 
 
 @contextlib.contextmanager
@@ -50,6 +56,21 @@ def _added(result: pd.DataFrame) -> dict[str, pa.Array]:
     }
 
 
+def output_names(header: list[str]) -> list[str]:
+    """The output's columns: the input's, then the persona columns it does not already have."""
+    return [*header, *(name for name in COLUMNS if name not in header)]
+
+
+def unique_names(names: list[str]) -> list[str]:
+    """Repeated names get .1, .2 like pandas: JSON keys and Parquet columns must be unique."""
+    seen: Counter[str] = Counter()
+    out = []
+    for name in names:
+        out.append(f"{name}.{seen[name]}" if seen[name] else name)
+        seen[name] += 1
+    return out
+
+
 def assemble(table: pa.Table, result: pd.DataFrame, header: list[str]) -> list[pa.Array]:
     """Input columns in order (added ones replacing same-named input columns), then the other added ones."""
     added = _added(result)
@@ -60,30 +81,63 @@ def assemble(table: pa.Table, result: pd.DataFrame, header: list[str]) -> list[p
 
 
 class CsvWriter:
-    """CSV in the input's delimiter, every cell neutralised, written by pyarrow."""
+    """CSV in the input's delimiter, every cell neutralised, written by pyarrow (by Python when very wide).
 
-    def __init__(self, out: BinaryIO, names: list[str], delimiter: str) -> None:
+    `header=False` writes the rows only: a part of a file whose header is written once, before the parts.
+    """
+
+    def __init__(self, out: BinaryIO, names: list[str], delimiter: str, header: bool = True) -> None:
         self.out, self.delimiter, self.writer = out, delimiter, None
-        text = io.StringIO()
-        safe = ["'" + n if n[:1] and n[:1].encode()[0] in DANGEROUS else n for n in names]
-        csv.writer(text, delimiter=delimiter, quoting=csv.QUOTE_ALL, lineterminator="\n").writerow(safe)
         # The header goes out with the first rows: a file that fails to parse writes nothing.
-        self.header = text.getvalue().encode("utf-8")
+        self.header = csv_header(names, delimiter) if header else b""
         self.names = [f"c{i}" for i in range(len(names))]
+        self.wide = len(names) > WIDE
 
     def write(self, arrays: list[pa.Array]) -> None:
-        batch = pa.RecordBatch.from_arrays([neutralise(a) for a in arrays], names=self.names)
-        if self.writer is None:
+        if self.header:
             self.out.write(self.header)
+            self.header = b""
+        if self.wide:  # neutralised cell by cell: per column, numpy's fixed cost is most of the time
+            self.out.write(_python_csv(arrays, self.delimiter))
+            return
+        safe = [neutralise(a) for a in arrays]
+        batch = pa.RecordBatch.from_arrays(safe, names=self.names)
+        if self.writer is None:
             options = pacsv.WriteOptions(include_header=False, delimiter=self.delimiter)
             self.writer = pacsv.CSVWriter(self.out, batch.schema, write_options=options)
         self.writer.write_batch(batch)
 
     def close(self) -> None:
-        if self.writer is None:
+        if self.header:
             self.out.write(self.header)
-        else:
+        if self.writer is not None:
             self.writer.close()
+
+
+def csv_header(names: list[str], delimiter: str) -> bytes:
+    """The header line, quoted like the rows and neutralised like them."""
+    safe = ["'" + n if n[:1] and n[:1].encode()[0] in DANGEROUS else n for n in names]
+    text = io.StringIO()
+    csv.writer(text, delimiter=delimiter, quoting=csv.QUOTE_ALL, lineterminator="\n").writerow(safe)
+    return text.getvalue().encode("utf-8")
+
+
+def _python_csv(arrays: list[pa.Array], delimiter: str) -> bytes:
+    """Rows neutralised and written as pyarrow's CSV writer writes them (text quoted, numbers bare: 1.0 as 1),
+    without its per-column cost."""
+    dangerous = DANGEROUS.decode()
+
+    def cell(value: object) -> str:
+        if isinstance(value, str):
+            if value[:1] and value[0] in dangerous:
+                value = "'" + value
+            return '"' + value.replace('"', '""') + '"'
+        text = repr(value)
+        return text[:-2] if text.endswith(".0") else text
+
+    columns = [a.to_pylist() for a in arrays]
+    lines = (delimiter.join(map(cell, row)) + "\n" for row in zip(*columns, strict=True))
+    return "".join(lines).encode("utf-8")
 
 
 class JsonWriter:
@@ -91,11 +145,7 @@ class JsonWriter:
 
     def __init__(self, out: BinaryIO, names: list[str]) -> None:
         self.out = out
-        seen: Counter[str] = Counter()
-        self.keys = []
-        for name in names:  # repeated headers get .1, .2 like pandas: JSON keys must be unique
-            self.keys.append(f"{name}.{seen[name]}" if seen[name] else name)
-            seen[name] += 1
+        self.keys = unique_names(names)
 
     def write(self, arrays: list[pa.Array]) -> None:
         columns = [a.to_pylist() for a in arrays]
@@ -107,3 +157,35 @@ class JsonWriter:
 
     def close(self) -> None:
         pass
+
+
+class ParquetWriter:
+    """Parquet: input columns as text, confidence as a number, one row group per chunk; values as read."""
+
+    def __init__(self, out: BinaryIO, names: list[str]) -> None:
+        types = {"confidence": pa.float64()}
+        self.schema = pa.schema(
+            [
+                (key, types.get(name, pa.string()))
+                for key, name in zip(unique_names(names), names, strict=True)
+            ]
+        )
+        self.writer = pq.ParquetWriter(out, self.schema, compression="zstd")
+
+    def write(self, arrays: list[pa.Array]) -> None:
+        self.writer.write_batch(pa.RecordBatch.from_arrays(arrays, schema=self.schema))
+
+    def close(self) -> None:
+        self.writer.close()
+
+
+Writer = CsvWriter | JsonWriter | ParquetWriter
+
+
+def make_writer(fmt: str, out: BinaryIO, names: list[str], delimiter: str, header: bool = True) -> Writer:
+    """The writer of `fmt` (csv, jsonl or parquet) into `out`; `header=False` for CSV parts of one file."""
+    if fmt == "csv":
+        return CsvWriter(out, names, delimiter, header)
+    if fmt == "jsonl":
+        return JsonWriter(out, names)
+    return ParquetWriter(out, names)

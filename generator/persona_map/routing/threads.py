@@ -1,7 +1,9 @@
 """Reading ahead and writing behind in background threads, so that classifying never waits for the disk.
 
 pyarrow and numpy release the GIL, so on two cores the classification is most of the time. An exception in
-a background thread is raised in the thread that hands it work or takes its results.
+a background thread is raised in the thread that hands it work or takes its results. When the consumer stops
+early (an error, or a reader that has seen enough), the producer is told to stop, its source is closed and the
+thread is joined before anything else happens, so no thread is left reading when the command returns.
 """
 
 from __future__ import annotations
@@ -14,8 +16,11 @@ from typing import Any, TypeVar
 T = TypeVar("T")
 
 
-def read_ahead(items: Iterable[T], depth: int = 1) -> Iterator[T]:
-    """The items, produced `depth` ahead by a background thread; its exceptions are raised here."""
+def read_ahead(items: Iterable[T], depth: int = 1, cancel: Callable[[], None] | None = None) -> Iterator[T]:
+    """The items, produced `depth` ahead by a background thread; its exceptions are raised here.
+
+    `cancel` unblocks a producer waiting on its input (e.g. closes the input) when the consumer stops early.
+    """
     slots: queue.Queue[tuple[str, Any]] = queue.Queue(depth)
     stop = threading.Event()
 
@@ -27,14 +32,19 @@ def read_ahead(items: Iterable[T], depth: int = 1) -> Iterator[T]:
                 continue
 
     def produce() -> None:
+        iterator = iter(items)
         try:
-            for item in items:
+            for item in iterator:
                 put(("item", item))
                 if stop.is_set():
                     return
             put(("end", None))
         except BaseException as e:  # handed to the consumer, which raises it
             put(("error", e))
+        finally:
+            close = getattr(iterator, "close", None)
+            if close is not None:
+                close()  # a generator's cleanup runs in this thread, now, not at garbage collection
 
     thread = threading.Thread(target=produce, name="read-contacts", daemon=True)
     thread.start()
@@ -48,7 +58,9 @@ def read_ahead(items: Iterable[T], depth: int = 1) -> Iterator[T]:
             yield value
     finally:
         stop.set()
-        thread.join(timeout=10)
+        if cancel is not None and thread.is_alive():
+            cancel()
+        thread.join()
 
 
 class WriteBehind:
