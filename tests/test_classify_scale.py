@@ -367,3 +367,14 @@ def test_parquet_output_keeps_values_and_types(run, tmp_path: Path) -> None:
     assert pq.ParquetFile(out).metadata.num_row_groups == 6, "one row group per chunk: nothing held back"
     empty = run(DATA / "header-only.csv", "--format", "parquet", "--out", tmp_path / "empty.parquet")
     assert empty.exit_code == 0 and pq.read_table(tmp_path / "empty.parquet").num_rows == 0
+
+
+def test_folder_output_and_dask_options_need_the_dask_engine(run, tmp_path: Path) -> None:
+    for args in (
+        ["--out", f"{tmp_path}/parts/"],
+        ["--scheduler", "tcp://127.0.0.1:8786"],
+        ["--workers", "2"],
+    ):
+        result = run(DATA / "hubspot.csv", *args)
+        assert result.exit_code == 2 and "needs --engine dask" in result.stderr, args
+    assert not (tmp_path / "parts").exists()

@@ -88,13 +88,30 @@ def _format(out: str | None, folder: bool) -> str:
     }.get(suffix, "csv")
 
 
+def _engine_options(
+    engine: str, scheduler: str | None, workers: int | None, partition_size: int | None, folder: bool
+):
+    """The Dask settings, or None for the default engine; Dask options without --engine dask are usage errors."""
+    if engine == "default":
+        given = [flag for flag, value in (("--scheduler", scheduler), ("--workers", workers),
+                 ("--partition-size", partition_size)) if value is not None]  # fmt: skip
+        if given or folder:
+            raise click.UsageError(f"{', '.join(given) or '--out DIR/'} needs --engine dask")
+        return None
+    if scheduler and workers:
+        raise click.UsageError("--workers sizes a local cluster: leave it out with --scheduler")
+    from persona_map.routing.dask_engine import DaskOptions
+
+    return DaskOptions(scheduler, workers, partition_size or DaskOptions.partition_size, parts=folder)
+
+
 @click.command()
 @root_option
 @click.option(
     "--out",
     type=click.Path(allow_dash=True),
     default=None,
-    help="File to write (default: stdout).",
+    help="File to write (default: stdout); with --engine dask, a folder ending in / gets one file per partition.",
 )
 @click.option(
     "--format",
@@ -151,6 +168,32 @@ def _format(out: str | None, folder: bool) -> str:
 @click.option(
     "--no-model", is_flag=True, help="Use only the rules in the persona files, not the last segmentation."
 )
+@click.option(
+    "--engine",
+    type=click.Choice(["default", "dask"]),
+    default="default",
+    show_default=True,
+    help="default: this process; dask: partitions classified on a Dask cluster (pip install 'persona-map[dask]').",
+)
+@click.option(
+    "--scheduler",
+    metavar="ADDRESS",
+    default=None,
+    help="With --engine dask: the scheduler of an existing Dask cluster, e.g. tcp://scheduler:8786 "
+    "(default: a local cluster on this machine).",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=None,
+    help="With --engine dask and no --scheduler: worker processes of the local cluster (default: one per core).",
+)
+@click.option(
+    "--partition-size",
+    type=click.IntRange(min=1),
+    default=None,
+    help="With --engine dask: contacts per partition, the unit of work of a worker (default: 1,000,000).",
+)
 @click.argument(
     "input_path",
     metavar="[INPUT]",
@@ -169,6 +212,10 @@ def classify(
     chunk_size: int,
     min_confidence: float,
     no_model: bool,
+    engine: str,
+    scheduler: str | None,
+    workers: int | None,
+    partition_size: int | None,
     input_path: Path,
 ) -> None:
     """Route CRM contacts (a CSV file or stdin, or Parquet) to personas: adds persona_id, persona_name, confidence, reason.
@@ -182,9 +229,9 @@ def classify(
     stdin, stdout = str(input_path) == "-", out is None or out == "-"
     if stdin and sys.stdin.isatty():
         raise click.UsageError("give a contacts CSV file, or pipe one in: personas classify contacts.csv")
-    if not stdout and (out.endswith(("/", os.sep)) or Path(out).is_dir()):
-        raise click.UsageError(f"--out {out}: give a file to write")
-    fmt = fmt or _format(None if stdout else out, False)
+    folder = not stdout and (out.endswith(("/", os.sep)) or Path(out).is_dir())
+    dask = _engine_options(engine, scheduler, workers, partition_size, folder)
+    fmt = fmt or _format(None if stdout else out, folder)
     options = ClassifyOptions(fmt, columns, mapping, delimiter, encoding, chunk_size, min_confidence)
     repo = repository(root)
     classifier = Classifier.load(repo, build_catalog(repo).personas, use_model=not no_model)
@@ -193,7 +240,12 @@ def classify(
     source = getattr(sys.stdin.buffer, "raw", sys.stdin.buffer) if stdin else input_path
     sink = sys.stdout.buffer if stdout else Path(out)
     try:
-        summary = classify_file(source, sink, options, classifier, progress=progress)
+        if dask is None:
+            summary = classify_file(source, sink, options, classifier, progress=progress)
+        else:
+            from persona_map.routing.dask_engine import classify_file as classify_on_dask
+
+            summary = classify_on_dask(source, sink, options, classifier, dask, progress=progress)
     except BrokenPipeError:  # `personas classify big.csv | head`: the reader has seen enough
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         sys.exit(1)
