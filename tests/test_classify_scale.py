@@ -378,3 +378,10 @@ def test_folder_output_and_dask_options_need_the_dask_engine(run, tmp_path: Path
         result = run(DATA / "hubspot.csv", *args)
         assert result.exit_code == 2 and "needs --engine dask" in result.stderr, args
     assert not (tmp_path / "parts").exists()
+
+
+def test_an_output_that_cannot_be_written_is_refused_before_any_work(run, tmp_path: Path) -> None:
+    result = run(DATA / "hubspot.csv", "--out", tmp_path / "missing" / "routed.csv")
+    assert result.exit_code == 1, result.output  # was "internal error: FileNotFoundError"
+    assert "the folder" in result.stderr and "does not exist (create it first)" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1

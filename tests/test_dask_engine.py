@@ -286,3 +286,12 @@ def test_a_local_cluster_of_worker_processes(run, contacts: Path):
     result = run(contacts, "--engine", "dask", "--workers", "1", "--partition-size", "200")
     assert result.exit_code == 0, result.output
     assert result.stdout_bytes == run(contacts).stdout_bytes
+
+
+def test_a_folder_of_parts_where_a_file_is_is_refused(run, cluster, tmp_path: Path):
+    (tmp_path / "taken").write_text("x")
+    result = run(
+        DATA / "hubspot.csv", "--engine", "dask", "--scheduler", cluster, "--out", f"{tmp_path}/taken/"
+    )
+    assert result.exit_code == 1 and "is a file, not a folder" in result.stderr
+    assert (tmp_path / "taken").read_text() == "x"

@@ -57,7 +57,14 @@ from persona_map.errors import ClassifyError
 from persona_map.persona import Persona
 from persona_map.repository import Repository
 from persona_map.routing.contacts_read import chunks, open_contacts
-from persona_map.routing.contacts_write import Writer, assemble, make_writer, output, output_names
+from persona_map.routing.contacts_write import (
+    Writer,
+    assemble,
+    check_target,
+    make_writer,
+    output,
+    output_names,
+)
 from persona_map.routing.crm_columns import canonical_frame, load_mapping, model_columns, resolve_columns
 from persona_map.routing.decide import decide, model_choice
 from persona_map.routing.model import load_model, model_labels, segment_personas
@@ -178,6 +185,7 @@ def classify_file(
 ) -> Summary:
     """Classify every contact of `source` (a CSV file or stream, a Parquet file or folder) into `sink`."""
     shown = shown or (str(source) if isinstance(source, Path) else "stdin")
+    check_target(sink)
     with open_contacts(source, options.encoding, options.delimiter, shown) as contacts:
         header = contacts.header
         columns = input_columns(header, options, classifier, shown)

@@ -25,6 +25,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from persona_map.atomic import atomic_output
+from persona_map.errors import ClassifyError
 from persona_map.routing.rules import COLUMNS
 from persona_map.spreadsheet import DANGEROUS, neutralise
 
@@ -41,6 +42,21 @@ def output(sink: Path | BinaryIO) -> Iterator[BinaryIO]:
     else:
         yield sink
         sink.flush()
+
+
+def check_target(sink: Path | BinaryIO, folder: bool = False) -> None:
+    """Refuse, before any work, an output that cannot be written: a missing folder, a folder for a file."""
+    if not isinstance(sink, Path):
+        return
+    parent = sink.absolute().parent
+    if not parent.is_dir():
+        raise ClassifyError(f"--out {sink}: the folder {parent} does not exist (create it first)")
+    if folder and sink.exists() and not sink.is_dir():
+        raise ClassifyError(
+            f"--out {sink}/: {sink} is a file, not a folder (remove it or choose another name)"
+        )
+    if not folder and sink.is_dir():
+        raise ClassifyError(f"--out {sink}: that is a folder (give a file name)")
 
 
 def _added(result: pd.DataFrame) -> dict[str, pa.Array]:

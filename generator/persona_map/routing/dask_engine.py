@@ -36,7 +36,13 @@ from persona_map.errors import ClassifyError
 from persona_map.routing.classify import Classifier, ClassifyOptions, Progress, Summary, input_columns
 from persona_map.routing.contacts_parquet import ParquetContacts, Slice
 from persona_map.routing.contacts_read import Contacts, chunks, open_contacts
-from persona_map.routing.contacts_write import ParquetWriter, csv_header, output, output_names
+from persona_map.routing.contacts_write import (
+    ParquetWriter,
+    check_target,
+    csv_header,
+    output,
+    output_names,
+)
 from persona_map.routing.dask_parts import (
     Job,
     Part,
@@ -86,6 +92,7 @@ def classify_file(
     near = sink.absolute() if isinstance(sink, Path) else None
     if dask.parts and near is None:
         raise ClassifyError("one file per partition needs --out DIR/")
+    check_target(sink, folder=dask.parts)
     with contextlib.ExitStack() as stack:
         contacts = stack.enter_context(open_contacts(source, options.encoding, options.delimiter, shown))
         header = contacts.header
