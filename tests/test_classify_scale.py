@@ -3,6 +3,7 @@ issue 10 (a quote that never closes, a bad row early in a large pipe, a very wid
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 import subprocess
@@ -251,10 +252,15 @@ def test_a_header_of_100000_columns_does_not_need_gigabytes(tmp_path: Path) -> N
     assert done.returncode == 0, done.stderr
     peak_mb = int(done.stderr.strip().splitlines()[-1]) / 1024
     assert peak_mb < 600, f"{peak_mb:.0f} MB for a 100,000-column header (pyarrow alone took 1.3 GB)"
-    written = list(pacsv.read_csv(out, read_options=pacsv.ReadOptions(column_names=None)).to_pylist())
-    assert [row["persona_id"] for row in written] == ["developer-dev", "compliance-officer-carla"]
-    assert written[0]["c5"] == "'=x" and written[1]["c99998"] == "y"
-    assert len(written[0]) == 100_000 + len(COLUMNS)
+    with out.open(
+        encoding="utf-8", newline=""
+    ) as handle:  # the csv module: pyarrow takes seconds per 100k columns
+        header, *written = list(csv.reader(handle))
+    assert header[:2] == ["Job Title", "c0"] and header[-4:] == list(COLUMNS)
+    persona = header.index("persona_id")
+    assert [row[persona] for row in written] == ["developer-dev", "compliance-officer-carla"]
+    assert written[0][6] == "'=x" and written[1][99_999] == "y"
+    assert len(written[0]) == len(header) == 100_000 + len(COLUMNS)
 
 
 def test_outside_a_repository_the_error_names_root_and_the_folder_searched(
