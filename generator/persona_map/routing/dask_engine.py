@@ -148,6 +148,12 @@ def _client(distributed: Any, dask: DaskOptions) -> Iterator[Any]:
                     "(e.g. tcp://scheduler:8786) and that the cluster runs"
                 ) from None
         else:
+            import dask as dask_config
+
+            # Dask starts workers with MALLOC_TRIM_THRESHOLD_=65536, which made classifying 20-30% slower here
+            environ = dict(dask_config.config.get("distributed.nanny.pre-spawn-environ", {}))
+            environ.pop("MALLOC_TRIM_THRESHOLD_", None)
+            stack.enter_context(dask_config.config.set({"distributed.nanny.pre-spawn-environ": environ}))
             cluster = stack.enter_context(
                 distributed.LocalCluster(
                     n_workers=dask.workers or os.cpu_count() or 1,
