@@ -90,15 +90,15 @@ class CsvContacts:
         wide = len(self.header) > WIDE
         marker = end_marker(self.head.encoding, self.head.bytes)
         self.feed = feed = Feed(self.raw, self.head.bytes, marker, ahead=1 << 40 if wide else 3)
+        parsed = (
+            _python_batches(feed, self.head, self.delimiter, self.shown) if wide else self._arrow(feed, block)
+        )
         try:
-            parsed = (
-                _python_batches(feed, self.head, self.delimiter, self.shown)
-                if wide
-                else self._arrow(feed, block)
-            )
             yield from _without_marker(parsed, len(self.header), self.delimiter, self.shown)
         finally:
             feed.stop(join=self.seekable)
+            parsed.close()  # pyarrow's reader goes now, even while an exception's traceback holds its frame
+            feed.wait_returned()  # pyarrow's threads let go of our objects now, not as the interpreter exits
 
     def _arrow(self, feed: Feed, block: int) -> Iterator[pa.RecordBatch]:
         problems: list[Any] = []
