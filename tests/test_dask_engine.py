@@ -186,7 +186,8 @@ def test_a_task_that_fails_mid_run_leaves_nothing(run, cluster, contacts: Path, 
         calls.clear()
         result = run(contacts, *dask(cluster, "--out", target))
         assert result.exit_code == 1, result.output
-        assert "the Dask run failed (OSError" in result.stderr and "nothing was written" in result.stderr
+        assert "the Dask run failed while classifying contacts (OSError" in result.stderr
+        assert "nothing was written" in result.stderr
         assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.output
         assert not list(out.iterdir()), "no partial output, no temporary folder"
 
@@ -216,14 +217,18 @@ def test_the_default_engine_never_imports_dask(tmp_path: Path):
     assert (tmp_path / "o.csv").is_file()
 
 
-def test_a_scheduler_that_cannot_be_reached_is_one_line(run, monkeypatch):
-    import dask
+def test_a_scheduler_that_cannot_be_reached_is_one_line(run, tmp_path: Path):
+    from persona_map.dask_cluster import DaskOptions
+    from persona_map.errors import PersonaError
+    from persona_map.routing.classify import Classifier, ClassifyOptions
+    from persona_map.routing.dask_engine import classify_file
 
-    with dask.config.set({"distributed.comm.timeouts.connect": "1s"}):
-        result = run(DATA / "hubspot.csv", "--engine", "dask", "--scheduler", "tcp://127.0.0.1:9")
-    assert result.exit_code == 1
-    assert "cannot reach the Dask scheduler at tcp://127.0.0.1:9" in result.stderr
-    assert len(result.stderr.strip().splitlines()) == 1
+    nowhere = DaskOptions(scheduler="tcp://127.0.0.1:9", timeout=1.0)
+    out = tmp_path / "out"
+    out.mkdir()
+    with pytest.raises(PersonaError, match="cannot reach the Dask scheduler at tcp://127.0.0.1:9"):
+        classify_file(DATA / "hubspot.csv", out / "o.csv", ClassifyOptions(), Classifier([], []), nowhere)
+    assert not list(out.iterdir())
     assert run(DATA / "hubspot.csv", "--engine", "dask", "--scheduler", "x", "--workers", "2").exit_code == 2
 
 
@@ -272,8 +277,8 @@ def test_a_worker_that_dies_mid_run(run, process_cluster, contacts: Path, tmp_pa
     assert (tmp_path / "died").is_file(), "a worker was killed while classifying"
     if always:
         assert result.exit_code == 1, result.output
-        assert "Dask workers kept dying while classifying a partition" in result.stderr
-        assert "nothing was written to" in result.stderr and len(result.stderr.strip().splitlines()) == 1
+        assert "Dask workers kept dying while classifying contacts" in result.stderr
+        assert "nothing was written" in result.stderr and len(result.stderr.strip().splitlines()) == 1
         assert not list(out.iterdir())
     else:
         assert result.exit_code == 0, result.output

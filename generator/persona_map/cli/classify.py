@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from persona_map.cli.options import root_option
+from persona_map.cli.options import dask_settings, engine_options, root_option
 
 
 def _column_map(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> dict[str, str]:
@@ -88,23 +88,6 @@ def _format(out: str | None, folder: bool) -> str:
     }.get(suffix, "csv")
 
 
-def _engine_options(
-    engine: str, scheduler: str | None, workers: int | None, partition_size: int | None, folder: bool
-):
-    """The Dask settings, or None for the default engine; Dask options without --engine dask are usage errors."""
-    if engine == "default":
-        given = [flag for flag, value in (("--scheduler", scheduler), ("--workers", workers),
-                 ("--partition-size", partition_size)) if value is not None]  # fmt: skip
-        if given or folder:
-            raise click.UsageError(f"{', '.join(given) or '--out DIR/'} needs --engine dask")
-        return None
-    if scheduler and workers:
-        raise click.UsageError("--workers sizes a local cluster: leave it out with --scheduler")
-    from persona_map.routing.dask_engine import DaskOptions
-
-    return DaskOptions(scheduler, workers, partition_size or DaskOptions.partition_size, parts=folder)
-
-
 @click.command()
 @root_option
 @click.option(
@@ -168,32 +151,7 @@ def _engine_options(
 @click.option(
     "--no-model", is_flag=True, help="Use only the rules in the persona files, not the last segmentation."
 )
-@click.option(
-    "--engine",
-    type=click.Choice(["default", "dask"]),
-    default="default",
-    show_default=True,
-    help="default: this process; dask: partitions classified on a Dask cluster (pip install 'persona-map[dask]').",
-)
-@click.option(
-    "--scheduler",
-    metavar="ADDRESS",
-    default=None,
-    help="With --engine dask: the scheduler of an existing Dask cluster, e.g. tcp://scheduler:8786 "
-    "(default: a local cluster on this machine).",
-)
-@click.option(
-    "--workers",
-    type=click.IntRange(min=1),
-    default=None,
-    help="With --engine dask and no --scheduler: worker processes of the local cluster (default: one per core).",
-)
-@click.option(
-    "--partition-size",
-    type=click.IntRange(min=1),
-    default=None,
-    help="With --engine dask: contacts per partition, the unit of work of a worker (default: 1,000,000).",
-)
+@engine_options("contacts")
 @click.argument(
     "input_path",
     metavar="[INPUT]",
@@ -230,7 +188,9 @@ def classify(
     if stdin and sys.stdin.isatty():
         raise click.UsageError("give a contacts CSV file, or pipe one in: personas classify contacts.csv")
     folder = not stdout and (out.endswith(("/", os.sep)) or Path(out).is_dir())
-    dask = _engine_options(engine, scheduler, workers, partition_size, folder)
+    dask = dask_settings(engine, scheduler, workers, partition_size)
+    if folder and dask is None:
+        raise click.UsageError("--out DIR/ (one file per partition) needs --engine dask")
     fmt = fmt or _format(None if stdout else out, folder)
     options = ClassifyOptions(fmt, columns, mapping, delimiter, encoding, chunk_size, min_confidence)
     repo = repository(root)
@@ -245,7 +205,7 @@ def classify(
         else:
             from persona_map.routing.dask_engine import classify_file as classify_on_dask
 
-            summary = classify_on_dask(source, sink, options, classifier, dask, progress=progress)
+            summary = classify_on_dask(source, sink, options, classifier, dask, folder, progress=progress)
     except BrokenPipeError:  # `personas classify big.csv | head`: the reader has seen enough
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         sys.exit(1)

@@ -13,25 +13,25 @@
   output under the final name.
 - Summary. Rows and contacts per persona are added up across partitions.
 
-Dask is an optional extra (`pip install 'persona-map[dask]'`), imported only here and only when used.
+The cluster (an existing one, or a local one for the run), the workers' version check and a failure as one
+line come from dask_cluster.py, shared with `personas segment --engine dask`. Dask is an optional extra
+(`pip install 'persona-map[dask]'`), imported only when the engine is used.
 """
 
 from __future__ import annotations
 
 import contextlib
-import logging
-import os
 import shutil
 import uuid
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
 import pyarrow.parquet as pq
 
 from persona_map.atomic import atomic_folder, scratch_folder
+from persona_map.dask_cluster import DaskOptions, cluster_client, dask_modules, in_order
 from persona_map.errors import ClassifyError
 from persona_map.routing.classify import Classifier, ClassifyOptions, Progress, Summary, input_columns
 from persona_map.routing.contacts_parquet import ParquetContacts, Slice
@@ -43,37 +43,9 @@ from persona_map.routing.contacts_write import (
     output,
     output_names,
 )
-from persona_map.routing.dask_parts import (
-    Job,
-    Part,
-    PartResult,
-    classify_part,
-    pickled,
-    the_classifier,
-    worker_version,
-)
+from persona_map.routing.dask_parts import Job, Part, PartResult, classify_part, pickled, the_classifier
 
-INSTALL = "pip install 'persona-map[dask]'"
 SUFFIX = {"csv": ".csv", "jsonl": ".jsonl", "parquet": ".parquet"}
-
-
-@dataclass(frozen=True)
-class DaskOptions:
-    """Where to run: an existing cluster (`scheduler`) or a local one of `workers` processes; how to cut."""
-
-    scheduler: str | None = None
-    workers: int | None = None
-    partition_size: int = 1_000_000
-    parts: bool = False  # the sink is a folder: one file per partition
-
-
-def dask_modules() -> Any:
-    """dask.distributed, or a one-line error saying how to install it."""
-    try:
-        import distributed
-    except ImportError as e:
-        raise ClassifyError(f"--engine dask needs Dask, which is not installed: {INSTALL}") from e
-    return distributed
 
 
 def classify_file(
@@ -82,26 +54,28 @@ def classify_file(
     options: ClassifyOptions,
     classifier: Classifier,
     dask: DaskOptions,
+    parts: bool = False,
     progress: Progress | None = None,
     shown: str | None = None,
 ) -> Summary:
-    """Classify every contact of `source` on a Dask cluster into `sink` (a file, a folder of parts, a stream)."""
-    distributed = dask_modules()
+    """Classify every contact of `source` on a Dask cluster into `sink`: a file, a stream or, with `parts`, a
+    folder of one file per partition."""
+    dask_modules()  # a clear error without Dask, before any work
     shown = shown or (str(source) if isinstance(source, Path) else "stdin")
     source = source.absolute() if isinstance(source, Path) else source
     near = sink.absolute() if isinstance(sink, Path) else None
-    if dask.parts and near is None:
+    if parts and near is None:
         raise ClassifyError("one file per partition needs --out DIR/")
-    check_target(sink, folder=dask.parts)
+    check_target(sink, folder=parts)
     with contextlib.ExitStack() as stack:
         contacts = stack.enter_context(open_contacts(source, options.encoding, options.delimiter, shown))
         header = contacts.header
         columns = input_columns(header, options, classifier, shown)  # bad input fails before a cluster starts
-        client = stack.enter_context(_client(distributed, dask))
+        client = stack.enter_context(cluster_client(dask))
         blob, fingerprint = pickled(classifier)
-        job = Job(header, columns, options, fingerprint, headers=dask.parts)
+        job = Job(header, columns, options, fingerprint, headers=parts)
         work = stack.enter_context(scratch_folder(near))
-        parts_dir = stack.enter_context(atomic_folder(near)) if dask.parts and near else work / "parts"
+        parts_dir = stack.enter_context(atomic_folder(near)) if parts and near else work / "parts"
         parts_dir.mkdir(exist_ok=True)
         # a task, not scattered data: a worker that dies takes scattered data with it, a task is recomputed
         shared = client.submit(
@@ -120,11 +94,11 @@ def classify_file(
                     )
                 )
                 paths.append(path)
-            results = _gather(distributed, futures[1:], progress, sink)
+            results = _gather(futures[1:], progress)
         except BaseException:
             client.cancel(futures)
             raise
-        if dask.parts:
+        if parts:
             _tidy(parts_dir, paths)
         else:
             with output(sink) as out:
@@ -133,61 +107,6 @@ def classify_file(
     for result in results:
         counts.update(result.counts)
     return Summary.of(header, columns, classifier, sum(r.rows for r in results), counts)
-
-
-@contextlib.contextmanager
-def _client(distributed: Any, dask: DaskOptions) -> Iterator[Any]:
-    """A client of the cluster at `dask.scheduler`, or of a local cluster that lives as long as the run."""
-    with contextlib.ExitStack() as stack:
-        if dask.scheduler:
-            try:
-                client = stack.enter_context(distributed.Client(dask.scheduler))  # Dask's connect timeout
-            except (OSError, TimeoutError) as e:
-                raise ClassifyError(
-                    f"cannot reach the Dask scheduler at {dask.scheduler} ({e}); check the address "
-                    "(e.g. tcp://scheduler:8786) and that the cluster runs"
-                ) from None
-        else:
-            import dask as dask_config
-
-            # Dask starts workers with MALLOC_TRIM_THRESHOLD_=65536, which made classifying 20-30% slower here
-            environ = dict(dask_config.config.get("distributed.nanny.pre-spawn-environ", {}))
-            environ.pop("MALLOC_TRIM_THRESHOLD_", None)
-            stack.enter_context(dask_config.config.set({"distributed.nanny.pre-spawn-environ": environ}))
-            cluster = stack.enter_context(
-                distributed.LocalCluster(
-                    n_workers=dask.workers or os.cpu_count() or 1,
-                    threads_per_worker=1,
-                    processes=True,
-                    dashboard_address=":0",
-                    silence_logs=logging.CRITICAL,
-                )
-            )
-            client = stack.enter_context(distributed.Client(cluster))
-        _check_workers(client, dask)
-        yield client
-
-
-def _check_workers(client: Any, dask: DaskOptions) -> None:
-    """Workers that are there and run the same persona-map as this machine."""
-    try:
-        client.wait_for_workers(1, timeout=60)
-    except TimeoutError:
-        raise ClassifyError(
-            f"the Dask cluster at {dask.scheduler} has no workers (start some, then run again)"
-        ) from None
-    try:
-        versions = set(client.run(worker_version).values())
-    except Exception as e:
-        raise ClassifyError(
-            f"the Dask workers cannot run persona-map ({type(e).__name__}: {e}); install it on every worker: {INSTALL}"
-        ) from None
-    ours = worker_version()
-    if versions != {ours}:
-        raise ClassifyError(
-            f"the Dask workers run persona-map {', '.join(sorted(versions))}, this machine {ours}: install the "
-            "same version everywhere"
-        )
 
 
 def _slices(contacts: Contacts, work: Path, options: ClassifyOptions, dask: DaskOptions) -> Iterator[Slice]:
@@ -218,32 +137,16 @@ def _slices(contacts: Contacts, work: Path, options: ClassifyOptions, dask: Dask
         yield Slice(path, None, rows)
 
 
-def _gather(
-    distributed: Any, futures: list[Any], progress: Progress | None, sink: Path | BinaryIO
-) -> list[PartResult]:
+def _gather(futures: list[Any], progress: Progress | None) -> list[PartResult]:
     """Every partition's result, in partition order; the first failure ends the run with one line."""
     results: list[PartResult] = []
     rows = 0
-    where = f" to {sink}" if isinstance(sink, Path) else ""
-    for future in distributed.as_completed(futures):
-        try:
-            result = future.result()
-        except ClassifyError:
-            raise
-        except distributed.scheduler.KilledWorker as e:
-            raise ClassifyError(
-                f"Dask workers kept dying while classifying a partition ({e}); nothing was written{where} "
-                "(give the workers more memory, or lower --partition-size or --chunk-size)"
-            ) from None
-        except Exception as e:
-            raise ClassifyError(
-                f"the Dask run failed ({type(e).__name__}: {e}); nothing was written{where}"
-            ) from None
+    for result in in_order(futures, "classifying contacts"):
         results.append(result)
         rows += result.rows
         if progress:
             progress(rows, len(results) / len(futures))
-    return sorted(results, key=lambda r: r.index)
+    return results
 
 
 def _join(paths: list[Path], out: BinaryIO, options: ClassifyOptions, names: list[str]) -> None:

@@ -16,7 +16,6 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 
-import persona_map
 from persona_map.atomic import atomic_output
 from persona_map.errors import ClassifyError
 from persona_map.routing.classify import Classifier, ClassifyOptions, route
@@ -109,8 +108,3 @@ def classify_part(part: Part, job: Job, blob: bytes) -> PartResult:
 def the_classifier(blob: bytes) -> bytes:
     """The pickled classifier as a task's result: fetched once by each worker that needs it, recomputed if lost."""
     return blob
-
-
-def worker_version() -> str:
-    """The persona-map version a worker runs (it must match the client's)."""
-    return persona_map.__version__
