@@ -57,7 +57,7 @@ def cluster_client(dask: DaskOptions) -> Iterator[Any]:
                     n_workers=dask.workers or os.cpu_count() or 1,
                     threads_per_worker=1,
                     processes=True,
-                    dashboard_address=None,
+                    dashboard_address=":0",  # any free port: 8787 may be taken, and Dask then warns on stderr
                     silence_logs=logging.CRITICAL,
                 )
             )
