@@ -23,6 +23,7 @@ Targets (issue 13): (b) peak under 1 GiB and (b) / (a) <= 4 at 10 million rows.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import statistics
@@ -119,10 +120,8 @@ def run(command: list[str]) -> dict:
             while proc.poll() is None:
                 total = 0
                 for p in [parent, *parent.children(recursive=True)]:
-                    try:
+                    with contextlib.suppress(psutil.Error):
                         total += p.memory_info().rss
-                    except psutil.Error:
-                        pass
                 tree[0] = max(tree[0], total)
                 time.sleep(0.05)
         except psutil.Error:
