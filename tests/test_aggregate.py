@@ -3,7 +3,10 @@ and spend (RFM) without any pandas written by the user: filters, a derived amoun
 
 from __future__ import annotations
 
+import io
 import json
+import pickle
+import shutil
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -12,9 +15,10 @@ import pandas as pd
 import pytest
 
 from persona_map.repository import Repository
-from persona_map.research.aggregate import aggregate
-from persona_map.research.manifest import load_manifest
-from persona_map.research.sources import load_research
+from persona_map.research.aggregate import Aggregated, Partial, aggregate, partial
+from persona_map.research.manifest import Source, load_manifest
+from persona_map.research.sources import load_research, read_source
+from tests.conftest import ROOT
 from tests.test_segment import OUTPUTS, research_repo, run_ok
 
 COLLECTED = date(2026, 10, 31)
@@ -119,3 +123,152 @@ def test_rfm_segments_from_a_raw_export(shop) -> None:
     report = (root / OUTPUTS / "report.md").read_text(encoding="utf-8")
     assert "Days since the last order" in report and "Product usage (Web shop orders" in report
     assert " days here vs " in report
+
+
+# ------------------------------------------- aggregated as read: chunk by chunk, partition by partition
+
+CASE = Path(__file__).parent / "data" / "aggregate"
+SHOWN = "research/events.csv"
+
+
+@pytest.fixture(scope="module")
+def events_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A repository whose research is tests/data/aggregate (an export with every kind of aggregation)."""
+    root = tmp_path_factory.mktemp("events") / "repo"
+    research = root / "research"
+    research.mkdir(parents=True)
+    (root / "personas").mkdir()
+    shutil.copytree(ROOT / "schema", root / "schema")
+    shutil.copy(ROOT / "pyproject.toml", root / "pyproject.toml")
+    for name in ("manifest.yaml", "events.csv"):
+        shutil.copy(CASE / name, research / name)
+    return root
+
+
+def _events(root: Path) -> tuple[Path, Source]:
+    repo = Repository.open(root)
+    manifest, findings = load_manifest(repo)
+    assert findings == [], findings
+    spec = manifest.sources["events"]
+    return repo.research_dir / spec.file, spec
+
+
+def _whole(root: Path) -> tuple[Aggregated, list]:
+    """The export read whole and aggregated at once, and the findings of reading it."""
+    path, spec = _events(root)
+    frame, findings = read_source(path, spec, SHOWN)
+    assert frame is not None, findings
+    return aggregate(frame, spec), findings
+
+
+def _as_written(frame: pd.DataFrame) -> pd.DataFrame:
+    """Features as a CSV file holds them (dates and categories as text): what expected.csv is compared in."""
+    return pd.read_csv(io.StringIO(frame.to_csv()), index_col=0)
+
+
+def assert_same(found: Aggregated, expected: Aggregated) -> None:
+    """Same features, names, types and values (sums to the last bits aside), same meta, same keys."""
+    pd.testing.assert_frame_equal(found.frame, expected.frame, check_exact=False, rtol=1e-12)
+    assert found.meta == expected.meta
+    assert list(found.keys) == list(expected.keys)
+
+
+def test_every_aggregation_kind_gives_the_expected_features(events_repo: Path) -> None:
+    found, findings = _whole(events_repo)
+    expected = pd.read_csv(CASE / "expected.csv", index_col=0)
+    pd.testing.assert_frame_equal(_as_written(found.frame), expected, check_exact=False, rtol=1e-12)
+    assert [f.code for f in findings] == ["research.no-key"] and "2 of 101 rows" in findings[0].message
+    table = found.frame
+    assert table.loc["A", "events:first_channel"] == "api", "same day: the first row in the file"
+    assert table.loc["A", "events:last_plan"] == "free", "same day: the last row in the file"
+    assert table.loc["G", "events:last_plan"] == "pro", "rows without a time come after every dated one"
+    shares = {c.split("=", 1)[1] for c in table.columns if c.startswith("events:event=")}
+    assert shares == {"click", "view", "buy", "share", "like", "save", "open", "close",
+                      "late", "tie2", "tie4", "tie3", "other"}, "ties go to the values met first in time"  # fmt: skip
+    assert "Z" not in table.index and "Z" in set(found.keys), "Z's rows are all excluded, yet Z joins"
+    assert found.meta["events:event=late"]["label"] == "share of event = late"
+
+
+def _partitions(root: Path, size: int) -> tuple[list[Partial], Aggregated]:
+    """Partials of the export cut into partitions of `size` rows (as Dask workers would compute them)."""
+    path, spec = _events(root)
+    frame, _ = read_source(path, spec, SHOWN)
+    parts = [partial(frame.iloc[start : start + size], spec, start) for start in range(0, len(frame), size)]
+    return parts, aggregate(frame, spec)
+
+
+@pytest.mark.parametrize("order", ["reversed", "shuffled", "pickled"])
+def test_partials_merge_in_any_order(events_repo: Path, order: str) -> None:
+    parts, whole = _partitions(events_repo, 9)
+    if order == "reversed":
+        parts.reverse()
+    elif order == "shuffled":
+        parts = [parts[i] for i in np.random.default_rng(3).permutation(len(parts))]
+    else:  # sent to workers and back
+        parts = [pickle.loads(pickle.dumps(part)) for part in parts]
+    merged = parts[0]
+    for part in parts[1:]:
+        merged = merged.merge(part)
+    found = merged.finish()
+    pd.testing.assert_frame_equal(
+        found.frame, whole.frame, check_exact=False, rtol=1e-12, check_categorical=False
+    )
+    assert found.meta == whole.meta and set(found.keys) == set(whole.keys)
+
+
+def test_merging_leaves_the_merged_partial_as_it_was(events_repo: Path) -> None:
+    parts, whole = _partitions(events_repo, 30)
+    before = [part.finish().frame for part in parts]
+    path, spec = _events(events_repo)
+    frame, _ = read_source(path, spec, SHOWN)
+    merged = partial(frame.iloc[0:0], spec)  # an empty partition
+    for part in parts:
+        merged.merge(part)
+    merged.merge(partial(frame.drop(columns="account"), spec))  # no key column: nothing to merge
+    for part, frame in zip(parts, before, strict=True):
+        pd.testing.assert_frame_equal(part.finish().frame, frame)
+    assert_same(merged.finish(), whole)
+
+
+@pytest.mark.parametrize("respondent", ["Z", "Q"])
+def test_an_export_joins_through_every_key_even_excluded_ones(
+    events_repo: Path, tmp_path: Path, respondent: str
+) -> None:
+    """As before events were aggregated as read: Z's rows are all excluded, yet a survey of Z joins the export."""
+    root = tmp_path / "repo"
+    shutil.copytree(events_repo, root)
+    (root / "research" / "survey.csv").write_text(f"account,size\n{respondent},3\n")
+    manifest = root / "research" / "manifest.yaml"
+    manifest.write_text(manifest.read_text() + SURVEY_OF_ACCOUNTS)
+    repo = Repository.open(root)
+    _, findings = load_research(repo, load_manifest(repo)[0])
+    joins = sorted(f.message for f in findings if f.code == "research.key-joins-nothing")
+    assert joins == ([] if respondent == "Z" else ["no account in events matches any other source",
+                                                    "no account in survey matches any other source"])  # fmt: skip
+
+
+SURVEY_OF_ACCOUNTS = """
+  - id: survey
+    kind: survey
+    file: survey.csv
+    collected: 2026-09-30
+    key: account
+    columns:
+      account: key
+      size: numeric
+"""
+
+
+def test_the_state_stays_per_key_however_many_chunks(events_repo: Path) -> None:
+    """One row at a time: pending (key, value) pairs are deduplicated as they outgrow the deduplicated ones,
+    so the state is bounded by keys x values, not by rows."""
+    path, spec = _events(events_repo)
+    frame, _ = read_source(path, spec, SHOWN)
+    merged = partial(frame.iloc[0:1], spec)
+    for start in range(1, len(frame)):
+        merged.merge(partial(frame.iloc[start : start + 1], spec, start))
+        for name, pairs in merged.pairs.items():
+            distinct = len(np.unique(pairs.pairs))
+            assert len(pairs.pairs) < 2 * distinct + 1, (name, start, len(pairs.pairs), distinct)
+    assert len(merged.keys) == 9 and all(len(fold.values) == 9 for fold in merged.folds.values())
+    assert_same(merged.finish(), aggregate(frame, spec))
