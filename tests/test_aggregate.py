@@ -7,17 +7,23 @@ import io
 import json
 import pickle
 import shutil
+from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
+import persona_map.research.events as events_module
+import persona_map.research.sources as sources_module
 from persona_map.repository import Repository
 from persona_map.research.aggregate import Aggregated, Partial, aggregate, partial
+from persona_map.research.features import build_table
 from persona_map.research.manifest import Source, load_manifest
-from persona_map.research.sources import load_research, read_source
+from persona_map.research.sources import Research, aggregate_source, load_research, read_source
 from tests.conftest import ROOT
 from tests.test_segment import OUTPUTS, research_repo, run_ok
 
@@ -89,7 +95,7 @@ def test_every_declared_aggregate_per_customer(shop) -> None:
     assert not [f for f in findings if f.is_error], findings
     research, problems = load_research(repo, manifest)
     assert [f.code for f in problems] == ["research.no-key"] and "1 of" in problems[0].message
-    found = aggregate(research.frames["orders"], manifest.sources["orders"])
+    found = research.aggregated["orders"]
     table = found.frame
     kept = frame[
         (~frame["InvoiceNo"].str.startswith("C")) & (frame["Quantity"] >= 0) & (frame["CustomerID"] != "")
@@ -189,6 +195,33 @@ def test_every_aggregation_kind_gives_the_expected_features(events_repo: Path) -
     assert found.meta["events:event=late"]["label"] == "share of event = late"
 
 
+@pytest.mark.parametrize("chunk_rows", [1, 2, 3, 4, 7, 16, 50, 1000])
+def test_aggregated_as_read_in_chunks_equals_aggregating_every_row(
+    events_repo: Path, chunk_rows: int
+) -> None:
+    """Chunk boundaries split accounts' rows, their first and last days and their values' first meetings."""
+    whole, read_findings = _whole(events_repo)
+    path, spec = _events(events_repo)
+    streamed, findings = aggregate_source(path, spec, SHOWN, chunk_rows=chunk_rows)
+    assert streamed is not None and findings == read_findings
+    assert_same(streamed, whole)
+
+
+def test_the_loader_holds_one_chunk_of_events_at_a_time(events_repo: Path, monkeypatch) -> None:
+    chunks: list[int] = []
+
+    def counted(chunk: pd.DataFrame, source: Source, start: int = 0) -> Partial:
+        chunks.append(len(chunk))
+        return partial(chunk, source, start)
+
+    monkeypatch.setattr(events_module, "partial", counted)
+    monkeypatch.setattr(sources_module, "CHUNK_ROWS", 10)
+    repo = Repository.open(events_repo)
+    research, _ = load_research(repo, load_manifest(repo)[0])
+    assert "events" not in research.frames and chunks == [10] * 10 + [1]
+    assert_same(research.aggregated["events"], _whole(events_repo)[0])
+
+
 def _partitions(root: Path, size: int) -> tuple[list[Partial], Aggregated]:
     """Partials of the export cut into partitions of `size` rows (as Dask workers would compute them)."""
     path, spec = _events(root)
@@ -228,6 +261,59 @@ def test_merging_leaves_the_merged_partial_as_it_was(events_repo: Path) -> None:
     for part, frame in zip(parts, before, strict=True):
         pd.testing.assert_frame_equal(part.finish().frame, frame)
     assert_same(merged.finish(), whole)
+
+
+def test_a_parquet_export_is_aggregated_as_read(events_repo: Path, tmp_path: Path) -> None:
+    path, spec = _events(events_repo)
+    table = pa.Table.from_pandas(pd.read_csv(path, dtype=str, keep_default_na=False).replace("", None))
+    for part, start in enumerate(range(0, table.num_rows, 40)):  # a folder of files, as warehouses export
+        (tmp_path / "events").mkdir(exist_ok=True)
+        pq.write_table(table.slice(start, 40), tmp_path / "events" / f"part-{part}.parquet")
+    parquet = replace(spec, file="events/")
+    streamed, findings = aggregate_source(tmp_path / "events", parquet, SHOWN, chunk_rows=6)
+    assert streamed is not None and [f.code for f in findings] == ["research.no-key"]
+    assert_same(streamed, _whole(events_repo)[0])
+
+
+def test_an_export_read_row_by_row_is_aggregated_as_read(events_repo: Path, tmp_path: Path) -> None:
+    """UTF-16 is read row by row (Arrow does not scan it): the chunks go to the aggregation all the same."""
+    path, spec = _events(events_repo)
+    utf16 = tmp_path / "events.csv"
+    utf16.write_bytes(path.read_text(encoding="utf-8").encode("utf-16"))
+    declared = replace(spec, encoding="utf-16")
+    frame, read_findings = read_source(utf16, declared, SHOWN)
+    streamed, findings = aggregate_source(utf16, declared, SHOWN, chunk_rows=5)
+    assert streamed is not None and findings == read_findings and len(findings) == 1
+    expected = aggregate(frame, declared)
+    # the row-by-row reader sorts the categories it meets: values, not their order, must agree
+    pd.testing.assert_frame_equal(
+        streamed.frame, expected.frame, check_exact=False, rtol=1e-12, check_categorical=False
+    )
+    assert streamed.meta == expected.meta
+    expected_file = pd.read_csv(CASE / "expected.csv", index_col=0)
+    pd.testing.assert_frame_equal(_as_written(streamed.frame), expected_file, check_exact=False, rtol=1e-12)
+
+
+@pytest.mark.parametrize("chunk_rows", [97, 1000])
+def test_a_generated_shop_export_in_chunks(shop, chunk_rows: int) -> None:
+    """Hundreds of customers, each split across chunks: distinct invoices, totals, recency and shares."""
+    root, _, _ = shop
+    repo = Repository.open(root)
+    spec = load_manifest(repo)[0].sources["orders"]
+    path = repo.research_dir / spec.file
+    frame, _ = read_source(path, spec, "orders.csv")
+    streamed, _ = aggregate_source(path, spec, "orders.csv", chunk_rows=chunk_rows)
+    assert_same(streamed, aggregate(frame, spec))
+
+
+def test_the_repository_analytics_in_chunks() -> None:
+    repo = Repository.open(ROOT)
+    spec = load_manifest(repo)[0].sources["analytics-2026"]
+    path = repo.research_dir / spec.file
+    frame, _ = read_source(path, spec, spec.file)
+    streamed, findings = aggregate_source(path, spec, spec.file, chunk_rows=500)
+    assert findings == [] and len(frame) > 8 * 500, "the export spans many chunks"
+    assert_same(streamed, aggregate(frame, spec))
 
 
 @pytest.mark.parametrize("respondent", ["Z", "Q"])
@@ -272,3 +358,14 @@ def test_the_state_stays_per_key_however_many_chunks(events_repo: Path) -> None:
             assert len(pairs.pairs) < 2 * distinct + 1, (name, start, len(pairs.pairs), distinct)
     assert len(merged.keys) == 9 and all(len(fold.values) == 9 for fold in merged.folds.values())
     assert_same(merged.finish(), aggregate(frame, spec))
+
+
+def test_events_a_caller_holds_are_aggregated_when_the_table_is_built(events_repo: Path) -> None:
+    """An engine that reads an export itself may put its rows in Research.frames: features are the same."""
+    repo = Repository.open(events_repo)
+    research, _ = load_research(repo, load_manifest(repo)[0])
+    path, spec = _events(events_repo)
+    frame, _ = read_source(path, spec, SHOWN)
+    held = Research(research.specs, {"events": frame})
+    pd.testing.assert_frame_equal(build_table(held).frame, build_table(research).frame)
+    assert build_table(held).meta == build_table(research).meta
