@@ -22,7 +22,7 @@ from persona_map.cli import main
 from persona_map.findings import Finding
 from persona_map.repository import Repository
 from persona_map.research.manifest import load_manifest
-from persona_map.research.sources import Research, load_research
+from persona_map.research.sources import Research, aggregate_source, load_research, read_source
 from tests.conftest import ROOT
 
 CASES = Path(__file__).parent / "data" / "research"
@@ -226,10 +226,13 @@ def test_the_repository_research_loads_typed_without_personal_data():
     manifest, problems = load_manifest(repo)
     research, findings = load_research(repo, manifest)
     assert problems == [] and findings == []
-    assert set(research.frames) == {"survey-2026", "interviews-2026", "analytics-2026"}
+    assert set(research.frames) == {"survey-2026", "interviews-2026"}
+    assert set(research.aggregated) == {"analytics-2026"}, "events are aggregated per key as they are read"
     assert "email" not in research.frames["survey-2026"]
     assert "interviewee_name" not in research.frames["interviews-2026"]
-    for sid, frame in research.frames.items():
+    analytics = manifest.sources["analytics-2026"]
+    events, _ = read_source(repo.research_dir / analytics.file, analytics, analytics.file)
+    for sid, frame in [*research.frames.items(), ("analytics-2026", events)]:
         spec = research.specs[sid]
         assert set(frame.columns) == set(spec.columns) - set(spec.roles("personal", "ignored")), sid
         assert len(frame) > 0
@@ -293,6 +296,26 @@ def test_bad_case_gives_exactly_its_findings(repo_copy: Path, case: str):
 def test_bad_case_through_the_cli(repo_copy: Path, case: str):
     install(repo_copy, case)
     assert_cli_reports(repo_copy, BAD_CASES[case])
+
+
+@pytest.mark.parametrize("case", sorted(BAD_CASES))
+def test_an_export_with_problems_reports_them_as_when_read_whole(repo_copy: Path, case: str):
+    """The case's file declared as an analytics export, aggregated as it is read two rows at a time: exactly
+    the findings of reading it whole (what the loader reported before events were aggregated as read)."""
+    research = install(repo_copy, case)
+    manifest_file = research / "manifest.yaml"
+    manifest_file.write_text(manifest_file.read_text().replace("kind: survey", "kind: analytics"))
+    repo = Repository.open(repo_copy)
+    manifest, _ = load_manifest(repo)
+    spec = manifest.sources["survey"]
+    assert spec.kind == "analytics"
+    path = repo.research_dir / spec.file
+    frame, expected = read_source(path, spec, SURVEY)
+    found, findings = aggregate_source(path, spec, SURVEY, chunk_rows=2)
+    assert findings == expected
+    assert (found is None) == (frame is None or any(f.is_error for f in expected))
+    loaded, reported = load_research(repo, manifest)
+    assert reported == expected and set(loaded.aggregated) == ({"survey"} if found is not None else set())
 
 
 def test_every_case_folder_is_tested():
@@ -473,7 +496,11 @@ def test_a_key_that_joins_nothing(repo_copy: Path):
     ]
     research, findings = load(repo_copy)
     assert_exactly(findings, expected)
-    assert set(research.frames) == {"survey-2026", "interviews-2026", "analytics-2026"}
+    assert set(research.frames) | set(research.aggregated) == {
+        "survey-2026",
+        "interviews-2026",
+        "analytics-2026",
+    }
     assert_cli_reports(repo_copy, expected)
 
 

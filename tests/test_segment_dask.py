@@ -28,7 +28,7 @@ from persona_map.research.results import fingerprint
 from persona_map.research.segment import run, save, segment
 from persona_map.research.segmentation import SegmentOptions
 from persona_map.research.sources import load_research
-from tests.conftest import TODAY
+from tests.conftest import TODAY, copy_repository
 from tests.test_segment import DATA, GENERATED_COLUMNS, OUTPUTS, planted_survey, research_repo, survey_source
 
 distributed = pytest.importorskip("distributed", reason="the Dask engine's tests need the dask extra")
@@ -110,6 +110,16 @@ def test_same_segments_as_the_default_engine_when_fitted_on_a_sample(tmp_path: P
         assert ours["modes"] == theirs["modes"] and ours["categories"] == theirs["categories"]
         assert ours["summary"] == theirs["summary"]
     assert dask["columns"] == default["columns"]  # missing values counted on the workers
+
+
+def test_the_repository_research_with_analytics_and_interviews(tmp_path: Path, cluster) -> None:
+    """The example survey joined with its analytics export (aggregated per account) and interviews."""
+    root = copy_repository(tmp_path / "repo")
+    default, dask, expected, assigned = both(root, cluster, partition_size=150)
+    assert any(s["analytics"] for s in default["segments"])  # the export's features take part
+    assert any(s["quotes"] for s in default["segments"])  # and the interviews' words
+    assert assigned == expected
+    assert dask["segments"] == default["segments"] and dask["columns"] == default["columns"]
 
 
 def test_partitioning_does_not_change_the_answer(tmp_path: Path, cluster) -> None:

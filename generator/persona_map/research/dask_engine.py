@@ -159,7 +159,8 @@ def _stream(
     made: list[_Feed] = []
     if spec.parquet:
         header = parquet_header(path)
-        found = stream_parquet(path, spec, header, feed) if header is not None else None
+        found = stream_parquet(path, spec, shown, header, feed)[0] if header is not None else None
+        found = None if found is None or found.repeated else found  # stream_parquet stops only for tables
     else:
         fmt, _ = detect(path, shown, delimiter=spec.delimiter, encoding=spec.encoding, columns=spec.columns)
         found = stream_into(path, spec, fmt, list(fmt.header), feed) if fmt and fmt.ascii_compatible else None
@@ -186,6 +187,7 @@ class _Feed:
         self.hashes: list[Any] = []  # per partition: its ids' hashes, computed on the workers meanwhile
         self.sender = ThreadPoolExecutor(1)  # sends a partition while the next one is parsed
         self.sending: Future | None = None
+        self.repeated = False
 
     def add(self, batch: pa.RecordBatch) -> None:
         positions = np.arange(self.rows, self.rows + batch.num_rows)
@@ -218,6 +220,10 @@ class _Feed:
 
     def repeats(self) -> bool:
         """Whether a respondent id occurs twice (called once every block is in)."""
+        self.repeated = self._repeats()
+        return self.repeated
+
+    def _repeats(self) -> bool:
         self._send()
         if self.sending is not None:
             self.sending.result()
@@ -259,14 +265,11 @@ def _shell(research: Research, base: Source, wanted: list[str]) -> FeatureTable:
     research.specs[base.id], research.frames[base.id] = base, finish_frame(empty, base)
     table = build_table(research)  # no rows: the survey's columns joined with the others' features
     del research.frames[base.id]
-    from persona_map.research.aggregate import aggregate
-
     features = pd.DataFrame()
-    for sid in research.by_kind("analytics"):
-        spec = research.specs[sid]
-        if sid != base.id and spec.key and base.key and spec.key in research.frames[sid]:
-            found = aggregate(research.frames[sid], spec).frame
-            features = found if features.empty else features.join(found, how="outer")
+    for sid in research.by_kind("analytics"):  # aggregated per key as they were read
+        found = research.features(sid) if base.key else None
+        if found is not None:
+            features = found.frame if features.empty else features.join(found.frame, how="outer")
     return table.with_frame(features)
 
 

@@ -1,7 +1,7 @@
 """From research tables to a numeric feature matrix: one row per respondent, built by one factory.
 
 Sources are joined on their key: the survey gives one row per respondent, analytics are aggregated per
-key as the manifest declares (research.aggregate). Categoricals and multi-selects are one-hot
+key as the manifest declares (research.aggregate, as they are read). Categoricals and multi-selects are one-hot
 encoded, numerics scaled, ordinals and Likert answers used as ordered numbers and scaled. The encoders
 work from pandas category codes, which keeps a million rows fast, and follow scikit-learn's contract.
 """
@@ -15,7 +15,6 @@ import pandas as pd
 from sklearn.compose import ColumnTransformer
 
 from persona_map.errors import SegmentError
-from persona_map.research.aggregate import aggregate
 from persona_map.research.encoders import CategoryOneHot, MultiSelectOneHot, ScaledNumbers
 from persona_map.research.manifest import Column
 from persona_map.research.sources import Research
@@ -80,10 +79,9 @@ def build_table(research: Research) -> FeatureTable:
     else:
         frame = None
     for sid in analytics:
-        aspec = research.specs[sid]
-        if not (aspec.key and key) or aspec.key not in research.frames[sid]:
+        found = research.features(sid) if key else None
+        if found is None:
             continue
-        found = aggregate(research.frames[sid], aspec)
         frame = found.frame if frame is None else frame.join(found.frame, how="left")
         for name in found.frame.columns:
             roles[name] = "numeric"

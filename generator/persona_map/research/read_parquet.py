@@ -1,14 +1,16 @@
 """Research sources in Parquet: a file, or a folder of files (as warehouses export), read with pyarrow datasets.
 
 Columns are read batch by batch, cast to what their role declares and kept compactly like CSV sources
-(read_arrow.TypedColumns), so memory holds the result and one batch. A value its role forbids is a finding
-with its row (counted from 1 over the whole dataset) and column, as for CSV files.
+(read_arrow.TypedColumns), so memory holds the result and one batch; or handed to another sink, as an
+analytics export is (research.events). A value its role forbids is a finding with its row (counted from 1
+over the whole dataset) and column, as for CSV files.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 import pandas as pd
@@ -23,6 +25,7 @@ from persona_map.research.read_rows import _check_values, _Found
 from persona_map.research.tables import finish_frame, wanted_columns
 
 BATCH_ROWS = 1 << 18
+S = TypeVar("S", bound=Sink)
 
 
 def parquet_header(path: Path) -> list[str] | None:
@@ -42,8 +45,21 @@ def read_parquet(
     path: Path, spec: Source, shown: str, header: list[str]
 ) -> tuple[pd.DataFrame | None, list[Finding]]:
     """The typed table of a Parquet source, or the findings that say why not."""
+    columns, findings = stream_parquet(path, spec, shown, header, TypedColumns)
+    if columns is None:
+        return None, findings
+    frame = columns.frame()
+    release_memory()
+    return finish_frame(frame, spec), findings
+
+
+def stream_parquet(
+    path: Path, spec: Source, shown: str, header: list[str], sink: Callable[[Source, list[str]], S]
+) -> tuple[S | None, list[Finding]]:
+    """Every batch of a Parquet source, typed and checked, handed to a new `sink(spec, wanted)` while the data
+    is clean; the sink, or None and the findings that say why not."""
     wanted = wanted_columns(spec, header)
-    columns = TypedColumns(spec, wanted)
+    columns = sink(spec, wanted)
     found = _Found(shown, header)
     row = 0
     try:
@@ -72,31 +88,9 @@ def read_parquet(
         return None, [
             Finding(shown, 0, 0, "", "research data has no rows", "export the data again", "research.empty")
         ]
-    if columns.repeats():
+    if columns.repeats() and isinstance(columns, TypedColumns):  # only a survey's keys must not repeat
         return None, [_repeated(columns, spec, shown, header)]
-    frame = columns.frame()
-    release_memory()
-    return finish_frame(frame, spec), findings
-
-
-def stream_parquet(
-    path: Path, spec: Source, header: list[str], sink: Callable[[Source, list[str]], Sink]
-) -> Sink | None:
-    """Every batch of a clean Parquet source, typed and checked, handed to a new `sink(spec, wanted)`; None
-    when anything is off (read_parquet then says what and where)."""
-    wanted = wanted_columns(spec, header)
-    columns = sink(spec, wanted)
-    try:
-        for batch in _dataset(path).to_batches(columns=wanted, batch_size=BATCH_ROWS, memory_pool=POOL):
-            typed, problem = typed_batch(batch, spec, wanted, "")
-            if problem is not None or typed_problems(typed, spec, whole=False):
-                return None
-            columns.add(typed)
-    except (pa.ArrowInvalid, OSError):
-        return None
-    if columns.rows == 0 or columns.repeats():
-        return None
-    return columns
+    return columns, findings
 
 
 def _dataset(path: Path):  # noqa: ANN202 - pyarrow.dataset.Dataset

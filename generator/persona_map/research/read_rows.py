@@ -10,7 +10,7 @@ and reading stops early once the input is hopeless. Personal and ignored cells a
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,11 +29,19 @@ HOPELESS = 5  # chunks read after the first error in which every row was bad: st
 
 
 def slow_read(
-    path: Path, fmt: CsvFormat, spec: Source, header: list[str], shown: str, *, keep: bool = True
+    path: Path,
+    fmt: CsvFormat,
+    spec: Source,
+    header: list[str],
+    shown: str,
+    *,
+    keep: bool = True,
+    into: Callable[[pd.DataFrame], None] | None = None,
 ) -> tuple[pd.DataFrame | None, list[Finding]]:
     """The typed table of one file and every problem in it (None when there is an error).
 
-    `keep=False` only looks for problems, holding one chunk at a time (the table is then None).
+    `keep=False` only looks for problems, holding one chunk at a time (the table is then None); so does
+    `into`, which is handed every typed chunk while the file is clean.
     """
     unclosed = _unclosed_quote(path, fmt)
     if unclosed:
@@ -63,7 +71,9 @@ def slow_read(
                 frame, bad_rows = _check_values(frame, spec, np.asarray(lines), found, header)
                 if keys is not None:
                     keys.add(frame[spec.key], np.asarray(lines))
-                if keep and not found.errors:
+                if into is not None and not found.errors:
+                    into(frame)
+                elif keep and not found.errors:
                     frames.append(frame)
                 else:
                     frames.clear()

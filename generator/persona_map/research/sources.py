@@ -5,6 +5,9 @@ column types the manifest declares). A file with any problem is read again row b
 (persona_map.research.read_rows), so that every problem is reported with its exact line and column. Columns
 declared as personal data are never kept: Arrow skips them, the slow path drops them as it reads, and
 so they never reach a table, a report or a page.
+
+Analytics sources (one row per event) are not kept as tables: their rows are aggregated per key as they are
+read (research.events), so memory holds one chunk of events and the features per key.
 """
 
 from __future__ import annotations
@@ -15,24 +18,42 @@ from pathlib import Path
 
 import pandas as pd
 
-from persona_map.csv_files import detect
+from persona_map.csv_files import CsvFormat, detect
 from persona_map.findings import Finding, Severity
 from persona_map.repository import Repository
+from persona_map.research.aggregate import Aggregated, aggregate
+from persona_map.research.events import CHUNK_ROWS, Events
 from persona_map.research.manifest import Manifest, Source
-from persona_map.research.read_arrow import fast_read, keyed_rows_only
-from persona_map.research.read_parquet import parquet_header, read_parquet
+from persona_map.research.read_arrow import fast_read, keyed_rows_only, stream_into
+from persona_map.research.read_parquet import parquet_header, read_parquet, stream_parquet
 from persona_map.research.read_rows import slow_read
+from persona_map.research.tables import wanted_columns
 
 
 @dataclass
 class Research:
-    """Typed tables of every readable source (personal columns dropped), keyed by source id."""
+    """Every readable source, keyed by source id: typed tables (personal columns dropped), and for analytics
+    sources their features per key."""
 
     specs: dict[str, Source] = field(default_factory=dict)
     frames: dict[str, pd.DataFrame] = field(default_factory=dict)
+    aggregated: dict[str, Aggregated] = field(default_factory=dict)  # analytics, aggregated as read
 
     def by_kind(self, kind: str) -> list[str]:
-        return [sid for sid, spec in self.specs.items() if spec.kind == kind and sid in self.frames]
+        return [
+            sid
+            for sid, spec in self.specs.items()
+            if spec.kind == kind and (sid in self.frames or sid in self.aggregated)
+        ]
+
+    def features(self, sid: str) -> Aggregated | None:
+        """An analytics source's features per key (None when its rows have no key column); a caller that
+        put the source's rows in `frames` has them aggregated here."""
+        if sid in self.aggregated:
+            found = self.aggregated[sid]
+            return found if found.keys is not None else None
+        frame, spec = self.frames[sid], self.specs[sid]
+        return aggregate(frame, spec) if spec.key and spec.key in frame else None
 
 
 def load_research(
@@ -47,10 +68,15 @@ def load_research(
         path = repo.research_dir / spec.file
         if not source.exists:
             continue  # the manifest check already reported it
-        frame, problems = read_source(path, spec, repo.display(path))
+        if spec.kind == "analytics":
+            found, problems = aggregate_source(path, spec, repo.display(path))
+            if found is not None and not any(p.is_error for p in problems):
+                research.aggregated[sid] = found
+        else:
+            frame, problems = read_source(path, spec, repo.display(path))
+            if frame is not None and not any(p.is_error for p in problems):
+                research.frames[sid] = frame
         findings += problems
-        if frame is not None and not any(p.is_error for p in problems):
-            research.frames[sid] = frame
     findings += _join_findings(research, repo)
     return research, findings
 
@@ -61,38 +87,81 @@ def read_source(path: Path, spec: Source, shown: str) -> tuple[pd.DataFrame | No
         frame, findings = _read_parquet(path, spec, shown)
     else:
         frame, findings = _read_csv(path, spec, shown)
-    if frame is not None and spec.key in frame and not keyed_rows_only(spec, spec.key):
-        unkeyed = int(frame[spec.key].isna().sum())
-        if unkeyed:
-            findings.append(
-                Finding(shown, 0, 0, spec.key, f"{unkeyed:,} of {len(frame):,} rows have no {spec.key}: they are left out",
-                        f"export {spec.key} for every row if those rows should count", "research.no-key",
-                        Severity.WARNING)
-            )  # fmt: skip
+    if frame is not None and spec.key in frame:
+        findings += _unkeyed(spec, shown, int(frame[spec.key].isna().sum()), len(frame))
     return frame, findings
 
 
+def aggregate_source(
+    path: Path, spec: Source, shown: str, chunk_rows: int | None = None
+) -> tuple[Aggregated | None, list[Finding]]:
+    """An analytics source's features per key, its rows aggregated `chunk_rows` (default CHUNK_ROWS) at a time
+    as they are read, or the findings that say why not (the same findings as reading it whole)."""
+    chunk_rows = chunk_rows or CHUNK_ROWS
+    events: Events | None = None
+    if spec.parquet:
+        header, findings = _parquet_header(path, spec, shown)
+        if header is not None and not any(f.is_error for f in findings):
+            events, problems = stream_parquet(
+                path, spec, shown, header, lambda s, w: Events(s, w, chunk_rows)
+            )
+            findings += problems
+    else:
+        fmt, header, findings = _csv_header(path, spec, shown)
+        if fmt is not None and not any(f.is_error for f in findings):
+            if fmt.ascii_compatible:
+                events = stream_into(path, spec, fmt, list(fmt.header), lambda s, w: Events(s, w, chunk_rows))
+            if events is None:  # read row by row to say what is off and where; reduced as read if nothing is
+                events = Events(spec, wanted_columns(spec, header), chunk_rows)
+                _, problems = slow_read(path, fmt, spec, header, shown, into=events.add_frame)
+                findings += problems
+    if events is None or any(f.is_error for f in findings) or not events.rows:
+        return None, findings
+    aggregated = events.finish()
+    if spec.key in events.wanted:
+        findings += _unkeyed(spec, shown, events.unkeyed, events.rows)
+    return aggregated, findings
+
+
+def _unkeyed(spec: Source, shown: str, unkeyed: int, rows: int) -> list[Finding]:
+    """An export's rows without the join key are left out: say how many."""
+    if not unkeyed or keyed_rows_only(spec, spec.key or ""):
+        return []
+    return [Finding(shown, 0, 0, spec.key or "", f"{unkeyed:,} of {rows:,} rows have no {spec.key}: they are left out",
+                    f"export {spec.key} for every row if those rows should count", "research.no-key",
+                    Severity.WARNING)]  # fmt: skip
+
+
 def _read_parquet(path: Path, spec: Source, shown: str) -> tuple[pd.DataFrame | None, list[Finding]]:
-    header = parquet_header(path)
-    if header is None:
-        return None, [Finding(shown, 0, 0, "", "not a Parquet file (or folder of Parquet files)",
-                              "export the data as Parquet, or as CSV and name it .csv", "research.parquet")]  # fmt: skip
-    findings = _header_findings(header, spec, shown)
-    if any(f.is_error for f in findings):
+    header, findings = _parquet_header(path, spec, shown)
+    if header is None or any(f.is_error for f in findings):
         return None, findings
     frame, problems = read_parquet(path, spec, shown, header)
     return frame, findings + problems
 
 
-def _read_csv(path: Path, spec: Source, shown: str) -> tuple[pd.DataFrame | None, list[Finding]]:
+def _parquet_header(path: Path, spec: Source, shown: str) -> tuple[list[str] | None, list[Finding]]:
+    header = parquet_header(path)
+    if header is None:
+        return None, [Finding(shown, 0, 0, "", "not a Parquet file (or folder of Parquet files)",
+                              "export the data as Parquet, or as CSV and name it .csv", "research.parquet")]  # fmt: skip
+    return header, _header_findings(header, spec, shown)
+
+
+def _csv_header(path: Path, spec: Source, shown: str) -> tuple[CsvFormat | None, list[str], list[Finding]]:
+    """The file's format and header (names stripped), with the findings about them."""
     fmt, findings = detect(
         path, shown, delimiter=spec.delimiter, encoding=spec.encoding, columns=spec.columns
     )
     if fmt is None:
-        return None, findings
+        return None, [], findings
     header = [h.strip() for h in fmt.header]
-    findings += _header_findings(header, spec, shown)
-    if any(f.is_error for f in findings):
+    return fmt, header, findings + _header_findings(header, spec, shown)
+
+
+def _read_csv(path: Path, spec: Source, shown: str) -> tuple[pd.DataFrame | None, list[Finding]]:
+    fmt, header, findings = _csv_header(path, spec, shown)
+    if fmt is None or any(f.is_error for f in findings):
         return None, findings
     frame = fast_read(path, spec, fmt, list(fmt.header)) if fmt.ascii_compatible else None
     if frame is None:
@@ -161,14 +230,18 @@ def _header_findings(header: list[str], spec: Source, shown: str) -> list[Findin
 def _join_findings(research: Research, repo: Repository) -> list[Finding]:
     """Sources with a key must share respondents with the others; a key that joins nothing is an error."""
     findings = []
-    keyed = {sid: research.specs[sid].key for sid in research.frames if research.specs[sid].key}
+    read = [sid for sid in research.specs if sid in research.frames or sid in research.aggregated]
+    keyed = {sid: research.specs[sid].key for sid in read if research.specs[sid].key}
     if len(keyed) < 2:
         return []
-    keys = {
-        sid: set(research.frames[sid][key].dropna().unique())
-        for sid, key in keyed.items()
-        if key in research.frames[sid]
-    }
+    keys = {}
+    for sid, key in keyed.items():
+        if sid in research.aggregated:  # every key of the export, excluded rows included
+            found = research.aggregated[sid].keys
+            if found is not None:
+                keys[sid] = set(found)
+        elif key in research.frames[sid]:
+            keys[sid] = set(research.frames[sid][key].dropna().unique())
     for sid, values in keys.items():
         others = set().union(*(v for other, v in keys.items() if other != sid))
         if values and not values & others:
