@@ -26,9 +26,10 @@ from persona_map.check.catalog import build_catalog
 from persona_map.markdown import github_text
 from persona_map.repository import Repository
 from persona_map.research.cluster import AutoKClusterer
+from persona_map.research.default_engine import segment
 from persona_map.research.manifest import load_manifest
 from persona_map.research.matching import suggest
-from persona_map.research.segment import run, segment
+from persona_map.research.segment import run
 from persona_map.research.segmentation import SegmentOptions, SegmentResult
 from persona_map.research.sources import Research, load_research
 from persona_map.research.suggest import propose

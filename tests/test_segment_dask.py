@@ -23,9 +23,10 @@ from persona_map.cli import main
 from persona_map.dask_cluster import DaskOptions
 from persona_map.errors import EngineError
 from persona_map.repository import Repository
+from persona_map.research.default_engine import segment
 from persona_map.research.manifest import load_manifest
 from persona_map.research.results import fingerprint
-from persona_map.research.segment import run, save, segment
+from persona_map.research.segment import run, save
 from persona_map.research.segmentation import SegmentOptions
 from persona_map.research.sources import load_research
 from tests.conftest import TODAY, copy_repository
