@@ -41,7 +41,7 @@ SMALL = {"fit_sample": 800}  # fitted on a sample: the planted survey has 3,000 
 def cluster():
     """Two worker processes of one thread each, as `--workers 2` starts them."""
     with distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
     ) as local:
         yield local
 
@@ -121,6 +121,25 @@ def test_the_repository_research_with_analytics_and_interviews(tmp_path: Path, c
     assert any(s["quotes"] for s in default["segments"])  # and the interviews' words
     assert assigned == expected
     assert dask["segments"] == default["segments"] and dask["columns"] == default["columns"]
+
+
+def only_sources(root: Path, *kinds: str) -> None:
+    """Keep only the manifest's sources of `kinds` (the manifest is YAML: JSON-ready once loaded)."""
+    from ruamel.yaml import YAML
+
+    path = root / "research" / "manifest.yaml"
+    manifest = YAML(typ="safe").load(path.read_text(encoding="utf-8"))
+    manifest["sources"] = [s for s in manifest["sources"] if s["kind"] in kinds]
+    path.write_text(json.dumps(manifest, default=str), encoding="utf-8")
+
+
+def test_an_analytics_export_alone_is_aggregated_on_the_workers(tmp_path: Path, cluster) -> None:
+    """Accounts only: the export reduced per key partition by partition, then segmented like the default."""
+    root = copy_repository(tmp_path / "repo")
+    only_sources(root, "analytics")
+    default, dask, expected, assigned = both(root, cluster, partition_size=999)
+    assert dask["unit"] == default["unit"] == "accounts"
+    assert assigned == expected and dask["segments"] == default["segments"]
 
 
 def test_partitioning_does_not_change_the_answer(tmp_path: Path, cluster) -> None:
@@ -221,18 +240,55 @@ def test_bad_values_are_reported_with_their_line_like_the_default_engine(tmp_pat
     assert any(f.line == 1236 and f.path == "sat_speed" for f in findings)
 
 
+def findings_of_both(root: Path, cluster) -> tuple[list, list]:
+    repo = Repository.open(root)
+    _, _, default = run(repo, TODAY, 3, 5, "kmeans", 0)
+    result, paths, findings = run(repo, TODAY, 3, 5, "kmeans", 0, dask=on(cluster, 100))
+    assert result is None and paths is None and findings
+    return sorted(default, key=str), sorted(findings, key=str)
+
+
+def test_an_export_whose_keys_join_nothing_is_refused_like_the_default_engine(
+    tmp_path: Path, cluster
+) -> None:
+    root = copy_repository(tmp_path / "repo")
+    only_sources(root, "survey", "analytics")
+    export = root / "research" / "analytics-2026.csv"
+    export.write_text(export.read_text(encoding="utf-8").replace("S0", "X0"), encoding="utf-8")
+    default, dask = findings_of_both(root, cluster)
+    assert dask == default
+    assert any(f.message == "no respondent_id in analytics-2026 matches any other source" for f in dask)
+
+
+def test_undeclared_columns_and_bad_export_values_are_refused_like_the_default_engine(
+    tmp_path: Path, cluster
+) -> None:
+    root = copy_repository(tmp_path / "repo")
+    survey = root / "research" / "survey-2026.csv"
+    lines = survey.read_text(encoding="utf-8").splitlines()
+    survey.write_text("\n".join([lines[0] + ",shoe_size", *(line + ",42" for line in lines[1:])]) + "\n")
+    export = root / "research" / "analytics-2026.csv"
+    rows = export.read_text(encoding="utf-8").splitlines()
+    rows[5] = rows[5].rsplit(",", 1)[0] + ",many"  # seats_active is a number
+    export.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    default, dask = findings_of_both(root, cluster)
+    assert dask == default
+    assert any(f.path == "shoe_size" for f in dask)
+    assert any(f.line == 6 and f.path == "seats_active" for f in dask)
+
+
 def _die_on_second_partition() -> None:
     """Installed on every worker: assigning partition 1 kills the worker process."""
-    from persona_map.research import dask_engine
+    from persona_map.research import dask_parts
 
-    original = dask_engine.read_part
+    original = dask_parts.read_part
 
     def dying(data, part, job):
         if part.index == 1:
             os._exit(1)
         return original(data, part, job)
 
-    dask_engine.read_part = dying
+    dask_parts.read_part = dying
 
 
 def test_a_worker_that_dies_fails_the_run_and_writes_nothing(tmp_path: Path) -> None:
@@ -240,7 +296,7 @@ def test_a_worker_that_dies_fails_the_run_and_writes_nothing(tmp_path: Path) -> 
 
     root = planted_repo(tmp_path / "repo")
     with dask.config.set({"distributed.scheduler.allowed-failures": 0}), distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
     ) as local, distributed.Client(local) as client:  # fmt: skip
         client.run(_die_on_second_partition)
         with pytest.raises(EngineError, match="nothing was written"):

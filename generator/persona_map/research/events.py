@@ -22,13 +22,14 @@ CHUNK_ROWS = 1 << 20  # events typed and reduced at a time
 class Events:
     """The events of one analytics source, reduced per key chunk by chunk."""
 
-    def __init__(self, spec: Source, wanted: list[str], chunk_rows: int = CHUNK_ROWS) -> None:
+    def __init__(self, spec: Source, wanted: list[str], chunk_rows: int = CHUNK_ROWS, start: int = 0) -> None:
+        """`start`: the place of the first row in the whole export (a partition's, on a Dask worker)."""
         self.spec, self.wanted, self.chunk_rows = spec, wanted, chunk_rows
         self.rows = 0  # rows handed in
         self.unkeyed = 0  # rows handed in without a key
         self.state = Partial(spec)
         self._block = TypedColumns(spec, wanted)
-        self._reduced = 0  # rows reduced so far: the place of the next chunk's first row
+        self._reduced = start  # the place of the next chunk's first row
 
     def add(self, batch: pa.RecordBatch) -> None:
         """A typed Arrow block of the file."""
@@ -48,8 +49,12 @@ class Events:
 
     def finish(self) -> Aggregated:
         """The features per key of every row handed in."""
+        return self.reduced().finish()
+
+    def reduced(self) -> Partial:
+        """The partial aggregation of every row handed in (to merge with other partitions')."""
         self._flush()
-        return self.state.finish()
+        return self.state
 
     def _flush(self) -> None:
         if self._block.rows:

@@ -57,9 +57,10 @@ class Research:
 
 
 def load_research(
-    repo: Repository, manifest: Manifest, ids: Iterable[str] | None = None
+    repo: Repository, manifest: Manifest, ids: Iterable[str] | None = None, *, check_joins: bool = True
 ) -> tuple[Research, list[Finding]]:
-    """Read and validate every declared source (or only `ids`)."""
+    """Read and validate every declared source (or only `ids`; whether their keys join is then the caller's
+    to check when `check_joins` is False)."""
     research, findings = Research(), []
     for sid in ids if ids is not None else manifest.sources:
         source = manifest.sources[sid]
@@ -77,7 +78,8 @@ def load_research(
             if frame is not None and not any(p.is_error for p in problems):
                 research.frames[sid] = frame
         findings += problems
-    findings += _join_findings(research, repo)
+    if check_joins:
+        findings += join_findings(research, repo)
     return research, findings
 
 
@@ -88,7 +90,7 @@ def read_source(path: Path, spec: Source, shown: str) -> tuple[pd.DataFrame | No
     else:
         frame, findings = _read_csv(path, spec, shown)
     if frame is not None and spec.key in frame:
-        findings += _unkeyed(spec, shown, int(frame[spec.key].isna().sum()), len(frame))
+        findings += unkeyed_findings(spec, shown, int(frame[spec.key].isna().sum()), len(frame))
     return frame, findings
 
 
@@ -119,11 +121,11 @@ def aggregate_source(
         return None, findings
     aggregated = events.finish()
     if spec.key in events.wanted:
-        findings += _unkeyed(spec, shown, events.unkeyed, events.rows)
+        findings += unkeyed_findings(spec, shown, events.unkeyed, events.rows)
     return aggregated, findings
 
 
-def _unkeyed(spec: Source, shown: str, unkeyed: int, rows: int) -> list[Finding]:
+def unkeyed_findings(spec: Source, shown: str, unkeyed: int, rows: int) -> list[Finding]:
     """An export's rows without the join key are left out: say how many."""
     if not unkeyed or keyed_rows_only(spec, spec.key or ""):
         return []
@@ -138,6 +140,18 @@ def _read_parquet(path: Path, spec: Source, shown: str) -> tuple[pd.DataFrame | 
         return None, findings
     frame, problems = read_parquet(path, spec, shown, header)
     return frame, findings + problems
+
+
+def source_header(
+    path: Path, spec: Source, shown: str
+) -> tuple[CsvFormat | None, list[str] | None, list[Finding]]:
+    """A source's format (None for Parquet) and header, with the findings about them (an engine that reads
+    the rows its own way checks the header first)."""
+    if spec.parquet:
+        header, findings = _parquet_header(path, spec, shown)
+        return None, header, findings
+    fmt, header, findings = _csv_header(path, spec, shown)
+    return fmt, header if fmt is not None else None, findings
 
 
 def _parquet_header(path: Path, spec: Source, shown: str) -> tuple[list[str] | None, list[Finding]]:
@@ -227,34 +241,46 @@ def _header_findings(header: list[str], spec: Source, shown: str) -> list[Findin
     return unknown + missing + repeated
 
 
-def _join_findings(research: Research, repo: Repository) -> list[Finding]:
-    """Sources with a key must share respondents with the others; a key that joins nothing is an error."""
-    findings = []
-    read = [sid for sid in research.specs if sid in research.frames or sid in research.aggregated]
-    keyed = {sid: research.specs[sid].key for sid in read if research.specs[sid].key}
-    if len(keyed) < 2:
-        return []
+def key_sets(research: Research) -> dict[str, set]:
+    """The keys of every keyed source read (an export's every key, its excluded rows' included)."""
     keys = {}
-    for sid, key in keyed.items():
-        if sid in research.aggregated:  # every key of the export, excluded rows included
+    for sid, spec in research.specs.items():
+        if not spec.key:
+            continue
+        if sid in research.aggregated:
             found = research.aggregated[sid].keys
             if found is not None:
                 keys[sid] = set(found)
-        elif key in research.frames[sid]:
-            keys[sid] = set(research.frames[sid][key].dropna().unique())
-    for sid, values in keys.items():
-        others = set().union(*(v for other, v in keys.items() if other != sid))
-        if values and not values & others:
-            spec = research.specs[sid]
-            findings.append(
-                Finding(
-                    repo.display(repo.research_dir / spec.file),
-                    1,
-                    0,
-                    spec.key or "",
-                    f"no {spec.key} in {sid} matches any other source",
-                    "use the same respondent/account ids in every source (check the key column and its format)",
-                    "research.key-joins-nothing",
-                )
-            )
-    return findings
+        elif sid in research.frames and spec.key in research.frames[sid]:
+            keys[sid] = set(research.frames[sid][spec.key].dropna().unique())
+    return keys
+
+
+def join_findings(
+    research: Research, repo: Repository, elsewhere: tuple[Source, dict[str, int]] | None = None
+) -> list[Finding]:
+    """Sources with a key must share respondents with the others; a key that joins nothing is an error.
+
+    `elsewhere`: a keyed source whose rows are not here (a survey on Dask workers) and how many of its keys
+    each source here has too.
+    """
+    keys = key_sets(research)
+    outside, shared = elsewhere if elsewhere is not None else (None, {})
+    if len(keys) + (outside is not None) < 2:
+        return []
+    unjoined = [
+        research.specs[sid]
+        for sid, values in keys.items()
+        if values
+        and not values & set().union(*(v for other, v in keys.items() if other != sid))
+        and not shared.get(sid)
+    ]
+    if outside is not None and not any(shared.values()):
+        unjoined.append(outside)
+    return [
+        Finding(repo.display(repo.research_dir / spec.file), 1, 0, spec.key or "",
+                f"no {spec.key} in {spec.id} matches any other source",
+                "use the same respondent/account ids in every source (check the key column and its format)",
+                "research.key-joins-nothing")
+        for spec in unjoined
+    ]  # fmt: skip
