@@ -8,7 +8,8 @@ for): (a) reading the export with pyarrow, (b) `personas segment` with this chec
 `--against DIR`, (c) the same command with the package at DIR (another checkout's `generator/`), so a
 change can be measured side by side; (b) and (c) must save the same assignments.
 
-The data goes to a temporary folder (`--out`), not into the repository; nothing is recorded.
+The data goes to a temporary folder (`--out`), not into the repository; `--record` writes the results into
+bench/RESULTS.md. `--dask N` adds (d), `--engine dask` with N local workers on the same research.
 
     python bench/analytics_memory.py [--rows 10000000] [--keys 200000] [--against ../main/generator]
 """
@@ -109,7 +110,7 @@ def make_repo(out: Path, rows: int, keys: int) -> Path:
 
 
 def timed(command: list[str], generator: Path | None = None) -> dict[str, float]:
-    """Wall seconds and peak resident memory (MB) of one whole process, from `/usr/bin/time -v`."""
+    """Wall seconds and peak resident memory (MiB) of one whole process, from `/usr/bin/time -v`."""
     env = {**os.environ, "PYTHONHASHSEED": "0"}
     if generator is not None:
         env["PYTHONPATH"] = str(generator)
@@ -122,8 +123,8 @@ def timed(command: list[str], generator: Path | None = None) -> dict[str, float]
     return {"seconds": hours * 3600 + minutes * 60 + seconds, "peak_mb": peak / 1024}
 
 
-def segment(repo: Path, generator: Path) -> dict[str, float]:
-    command = [sys.executable, "-m", "persona_map", "segment", "--root", str(repo)]
+def segment(repo: Path, generator: Path, *options: str) -> dict[str, float]:
+    command = [sys.executable, "-m", "persona_map", "segment", "--root", str(repo), *options]
     return timed(command, generator)
 
 
@@ -133,6 +134,12 @@ def main() -> int:
     parser.add_argument("--keys", type=int, default=200_000)
     parser.add_argument("--out", type=Path, default=Path(tempfile.gettempdir()) / "persona-map-analytics")
     parser.add_argument("--against", type=Path, help="another checkout's generator/ folder, measured as (c)")
+    parser.add_argument(
+        "--dask", type=int, default=0, help="also (d): --engine dask with this many local workers"
+    )
+    parser.add_argument(
+        "--record", action="store_true", help="write the 'analytics' section of bench/RESULTS.md"
+    )
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     repo = make_repo(args.out, args.rows, args.keys)
@@ -141,13 +148,13 @@ def main() -> int:
     lines = [
         f"- data: {args.rows:,} events over {args.keys:,} accounts, 10 columns, "
         f"{events.stat().st_size / 1e6:.0f} MB CSV ({events})",
-        f"- (a) pyarrow read, whole process: {a['seconds']:.1f} s, peak memory {a['peak_mb']:.0f} MB",
+        f"- (a) pyarrow read, whole process: {a['seconds']:.1f} s, peak memory {a['peak_mb']:.0f} MiB",
     ]
     b = segment(repo, ROOT / "generator")
     ours = repo / "build" / "segments" / "assignments.csv"
     lines.append(
         f"- (b) `personas segment` ({ROOT / 'generator'}): {b['seconds']:.1f} s "
-        f"({b['seconds'] / a['seconds']:.1f} x a), peak memory {b['peak_mb']:.0f} MB"
+        f"({b['seconds'] / a['seconds']:.1f} x a), peak memory {b['peak_mb']:.0f} MiB"
     )
     if args.against:
         kept = args.out / "assignments-b.csv"
@@ -156,13 +163,34 @@ def main() -> int:
         same = filecmp.cmp(kept, ours, shallow=False)
         lines.append(
             f"- (c) `personas segment` ({args.against.resolve()}): {c['seconds']:.1f} s "
-            f"({c['seconds'] / a['seconds']:.1f} x a), peak memory {c['peak_mb']:.0f} MB"
+            f"({c['seconds'] / a['seconds']:.1f} x a), peak memory {c['peak_mb']:.0f} MiB"
         )
         lines.append(
             f"- b / c: time {b['seconds'] / c['seconds']:.2f}, peak memory {b['peak_mb'] / c['peak_mb']:.2f}"
         )
         lines.append(f"- same assignments.csv from (b) and (c): {'yes' if same else 'NO'}")
+    if args.dask:
+        kept = args.out / "assignments-b.csv"
+        segment(repo, ROOT / "generator")  # (b)'s results again, to compare with
+        shutil.copy(ours, kept)
+        d = segment(repo, ROOT / "generator", "--engine", "dask", "--workers", str(args.dask))
+        same = filecmp.cmp(kept, ours, shallow=False)
+        lines.append(
+            f"- (d) `personas segment --engine dask --workers {args.dask}`: {d['seconds']:.1f} s, peak memory of "
+            f"the run's largest process (client or worker) {d['peak_mb']:.0f} MiB; same assignments.csv as (b): {'yes' if same else 'NO'}"
+        )
     print("\n".join(lines))
+    if args.record:
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        from results import record
+
+        record(
+            "analytics",
+            "`personas segment` with 10 million analytics events joined to the survey (issue 13)",
+            "python bench/analytics_memory.py --against <the checkout before the change>/generator --dask 2 --record",
+            [line.replace(str(args.out), "<temporary folder>") for line in lines],
+            ("Whole processes under `/usr/bin/time -v`, imports included.",),
+        )
     return 0
 
 
