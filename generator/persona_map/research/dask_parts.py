@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from persona_map.research.aggregate import Partial
 from persona_map.research.events import Events
@@ -119,7 +120,13 @@ def events_part(data: pa.Table, part: Part, spec: Source, wanted: list[str]) -> 
     return events.reduced(), events.unkeyed
 
 
-def shared_keys(data: pa.Table, key: str, others: dict[str, Any]) -> dict[str, int]:
-    """How many of the partition's respondent ids each other source (its set of keys) has too."""
-    ids = data.column(key).drop_null().to_pylist()
-    return {sid: sum(1 for value in ids if value in keys) for sid, keys in others.items()}
+def shared_keys(data: pa.Table, key: str, others: dict[str, pd.Index]) -> dict[str, int]:
+    """How many of the partition's respondent ids each other source (its distinct keys) has too."""
+    ids = data.column(key)
+    return {
+        sid: int(
+            pc.sum(pc.is_in(ids, value_set=pa.array(keys.astype("string").array, type=pa.string()))).as_py()
+            or 0
+        )
+        for sid, keys in others.items()
+    }

@@ -241,8 +241,8 @@ def _header_findings(header: list[str], spec: Source, shown: str) -> list[Findin
     return unknown + missing + repeated
 
 
-def key_sets(research: Research) -> dict[str, set]:
-    """The keys of every keyed source read (an export's every key, its excluded rows' included)."""
+def key_sets(research: Research) -> dict[str, pd.Index]:
+    """The distinct keys of every keyed source read (an export's every key, its excluded rows' included)."""
     keys = {}
     for sid, spec in research.specs.items():
         if not spec.key:
@@ -250,9 +250,9 @@ def key_sets(research: Research) -> dict[str, set]:
         if sid in research.aggregated:
             found = research.aggregated[sid].keys
             if found is not None:
-                keys[sid] = set(found)
+                keys[sid] = pd.Index(found).unique()
         elif sid in research.frames and spec.key in research.frames[sid]:
-            keys[sid] = set(research.frames[sid][spec.key].dropna().unique())
+            keys[sid] = pd.Index(research.frames[sid][spec.key].dropna().unique())
     return keys
 
 
@@ -264,16 +264,20 @@ def join_findings(
     `elsewhere`: a keyed source whose rows are not here (a survey on Dask workers) and how many of its keys
     each source here has too.
     """
-    keys = key_sets(research)
     outside, shared = elsewhere if elsewhere is not None else (None, {})
-    if len(keys) + (outside is not None) < 2:
-        return []
+    keyed = [
+        sid for sid, spec in research.specs.items()
+        if spec.key and (sid in research.frames or sid in research.aggregated)
+    ]  # fmt: skip
+    if len(keyed) + (outside is not None) < 2:
+        return []  # nothing to join: no keys gathered (ten million of them would cost seconds and a gigabyte)
+    keys = key_sets(research)
     unjoined = [
         research.specs[sid]
         for sid, values in keys.items()
-        if values
-        and not values & set().union(*(v for other, v in keys.items() if other != sid))
+        if len(values)
         and not shared.get(sid)
+        and not any(values.isin(other).any() for o, other in keys.items() if o != sid)
     ]
     if outside is not None and not any(shared.values()):
         unjoined.append(outside)
