@@ -108,3 +108,46 @@ def test_a_duplicate_key_at_the_end_of_a_large_file(repo_copy: Path) -> None:
     repo = Repository.open(root)
     _, findings = load_research(repo, load_manifest(repo)[0])
     assert [(f.code, f.line) for f in findings if f.is_error] == [("research.duplicate-key", 60_002)]
+
+
+def survey_lines(rows: int, long_comment: bool) -> list[str]:
+    """The clean case's columns, `rows` respondents (one comment far longer than a small chunk)."""
+    lines = ["respondent_id,email,role,company_size,sat_speed,team_size,responded_on,comment"]
+    for n in range(rows):
+        comment = '"Says ""ship it"", a lot"' if n % 3 else ""
+        if long_comment and n == 7:
+            comment = "Really " * 100
+        lines.append(f"S{n:04d},,{['Engineer', 'Manager'][n % 2]},{['1-10', '11-50', '51-200'][n % 3]},"
+                     f"{n % 5 + 1},{n % 40},2026-08-{n % 28 + 1:02d},{comment}")  # fmt: skip
+    return lines
+
+
+@pytest.mark.parametrize("chunk", [64, 333, 1 << 20])
+@pytest.mark.parametrize("variant", ["lf", "crlf-bom", "no-final-newline", "long-line"])
+def test_files_read_in_chunks_of_whole_lines_give_the_same_table(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk: int, variant: str
+) -> None:
+    """The first attempt parses whole lines a chunk at a time on all cores: every cut gives the same rows."""
+    import persona_map.research.read_arrow as read_arrow
+
+    def slow(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a clean file must take the fast path")
+
+    monkeypatch.setattr(persona_map.research.sources, "slow_read", slow)
+    shutil.copytree(CASES / "clean", tmp_path / "research")
+    (tmp_path / "personas").mkdir()
+    lines = survey_lines(300, long_comment=variant == "long-line")
+    text = "\r\n".join(lines) + "\r\n" if variant == "crlf-bom" else "\n".join(lines) + "\n"
+    data = (b"\xef\xbb\xbf" if variant == "crlf-bom" else b"") + text.encode("utf-8")
+    (tmp_path / "research" / "survey.csv").write_bytes(
+        data.rstrip(b"\n") if variant == "no-final-newline" else data
+    )
+    repo = Repository.open(tmp_path)
+    manifest, _ = load_manifest(repo)
+    whole, problems = load_research(repo, manifest)
+    assert not problems and len(whole.frames["survey"]) == 300
+    monkeypatch.setattr(read_arrow, "CHUNK_BYTES", chunk)
+    cut, problems = load_research(repo, manifest)
+    assert not problems
+    assert cut.frames["survey"].equals(whole.frames["survey"])
+    assert cut.frames["survey"]["comment"].str.len().max() == (700 if variant == "long-line" else 21)
