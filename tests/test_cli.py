@@ -240,3 +240,21 @@ def test_a_repository_without_its_own_schema_folder_uses_the_tools_schema(repo_c
     )
     result = run("check", "--root", str(repo_copy), "--today", "2026-11-28")
     assert result.exit_code == 1 and "metadata.tier" in result.output, result.output
+
+
+def test_rendering_the_site_stays_light(tmp_path: Path):
+    """Pages of CSV research need neither pandas nor numpy: they would add a third of a second to every build."""
+    code = (
+        "import runpy, sys\n"
+        "sys.argv = ['personas', 'render', '--root', sys.argv[1], '--today', '2026-11-28', '--out', sys.argv[2]]\n"
+        "try:\n    runpy.run_module('persona_map', run_name='__main__')\n"
+        "except SystemExit as e:\n    code = e.code\n"
+        "heavy = sorted(m for m in ('pandas', 'sklearn', 'numpy', 'pyarrow') if m in sys.modules)\n"
+        "print('HEAVY', heavy, 'EXIT', code)\n"
+    )
+    out = tmp_path / "pages"
+    proc = subprocess.run(
+        [sys.executable, "-c", code, str(ROOT), str(out)], capture_output=True, text=True, timeout=60
+    )
+    assert (out / "research.md").exists() or any(out.rglob("*.md")), proc.stdout + proc.stderr
+    assert "HEAVY [] EXIT 0" in proc.stdout, proc.stdout + proc.stderr

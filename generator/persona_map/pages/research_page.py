@@ -15,7 +15,6 @@ from persona_map.csv_files import detect, records
 from persona_map.pages.research_summary import Summary, summarise
 from persona_map.research.manifest import Source
 from persona_map.research.matching import suggest
-from persona_map.research.read_parquet import parquet_header, parquet_rows, text_batches
 from persona_map.research.results import is_current, load_saved
 
 
@@ -82,6 +81,9 @@ def _count(catalog: Catalog, source: Source) -> tuple[int | None, int | None]:
 
 
 def _count_parquet(path: Path, source: Source) -> tuple[int | None, int | None]:
+    # Only for Parquet sources: the reader brings pandas and numpy, which a site of CSV research never needs.
+    from persona_map.research.read_parquet import parquet_header, parquet_rows, text_batches
+
     names = parquet_header(path)
     if names is None:
         return None, None
