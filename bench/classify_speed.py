@@ -164,16 +164,16 @@ def contacts(rows: int) -> Path:
 
 # Each measurement is a small program run in a fresh process; it prints one JSON line.
 READ = """
-import time, resource, json, pyarrow.csv as pacsv
+import time, json, pyarrow.csv as pacsv
 start = time.perf_counter()
 table = pacsv.read_csv({csv!r}, parse_options=pacsv.ParseOptions(newlines_in_values=True))
 elapsed = time.perf_counter() - start
 print(json.dumps({{"seconds": elapsed, "rows": table.num_rows,
-      "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}}))
+      "peak_mb": peak_mb()}}))
 """
 
 OURS = """
-import time, resource, json
+import time, json
 from pathlib import Path
 from persona_map.check.catalog import build_catalog
 from persona_map.repository import Repository
@@ -186,7 +186,7 @@ start = time.perf_counter()
 summary = classify_file(Path({csv!r}), out, ClassifyOptions(), classifier)
 elapsed = time.perf_counter() - start
 print(json.dumps({{"seconds": elapsed, "rows": summary.rows, "unassigned": summary.unassigned_share,
-      "counts": summary.counts, "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}}))
+      "counts": summary.counts, "peak_mb": peak_mb()}}))
 """
 
 

@@ -15,10 +15,21 @@ RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
 ROOT = RESULTS.parent.parent
 
 
+# Given to every measuring program. The process's own high-water mark: getrusage's ru_maxrss is not, since
+# Linux carries it over from the process that started this one (a benchmark holding 800 MB makes every
+# program it starts report at least 800 MB).
+PEAK_MB = """
+def peak_mb():
+    with open("/proc/self/status") as status:
+        return int(status.read().split("VmHWM:")[1].split()[0]) / 1024
+"""
+
+
 def measure(program: str) -> dict:
-    """Run `program` (Python source) in a fresh interpreter; it prints its measurements as one JSON line."""
+    """Run `program` (Python source) in a fresh interpreter; it prints its measurements as one JSON line and
+    may call `peak_mb()`, its peak resident memory so far."""
     proc = subprocess.run(
-        [sys.executable, "-c", textwrap.dedent(program)],
+        [sys.executable, "-c", PEAK_MB + textwrap.dedent(program)],
         cwd=ROOT,
         capture_output=True,
         text=True,

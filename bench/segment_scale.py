@@ -25,10 +25,10 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -110,8 +110,16 @@ def run(command: list[str]) -> dict:
     """Wall time, the process's peak RSS and the process tree's peak RSS sum (MiB) of one command."""
     import psutil
 
+    # GNU time starts the command and reports its own peak: wait4's ru_maxrss would include this process's
+    # memory, which Linux carries over to the processes it starts.
+    peak_file = Path(tempfile.mkstemp(prefix="segment-scale-peak-")[1])
     start = time.perf_counter()
-    proc = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        ["/usr/bin/time", "-f", "%M", "-o", str(peak_file), *command],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     tree = [0]
 
     def watch() -> None:
@@ -129,13 +137,14 @@ def run(command: list[str]) -> dict:
 
     watcher = threading.Thread(target=watch, daemon=True)
     watcher.start()
-    _, status, usage = os.wait4(proc.pid, 0)
+    proc.wait()
     wall = time.perf_counter() - start
-    proc.returncode = os.waitstatus_to_exitcode(status)
     watcher.join()
+    peak_kib = peak_file.read_text().split()[-1] if peak_file.stat().st_size else ""
+    peak_file.unlink()
     if proc.returncode != 0:
         raise SystemExit(f"{' '.join(command)} failed:\n{proc.stderr.read().decode()}")
-    return {"s": wall, "peak": usage.ru_maxrss / 1024, "tree": tree[0] / 2**20}
+    return {"s": wall, "peak": int(peak_kib) / 1024, "tree": tree[0] / 2**20}
 
 
 def phases(root: Path, workers: int) -> dict[str, float]:

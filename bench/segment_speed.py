@@ -173,16 +173,16 @@ def make_repo(rows: int) -> Path:
 
 # Each measurement is a small program run in a fresh process; it prints one JSON line.
 READ = """
-import time, resource, pyarrow.csv as pacsv
+import time, pyarrow.csv as pacsv
 start = time.perf_counter()
 table = pacsv.read_csv({csv!r})
 elapsed = time.perf_counter() - start
 print(__import__("json").dumps({{"seconds": elapsed, "rows": table.num_rows,
-      "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}}))
+      "peak_mb": peak_mb()}}))
 """
 
 OURS = """
-import time, resource, json
+import time, json
 from datetime import date
 from persona_map.repository import Repository
 from persona_map.research.segment import run
@@ -193,11 +193,11 @@ result, paths, findings = run(repo, date(2026, 11, 28), 3, 5, "kmeans", 0)
 elapsed = time.perf_counter() - start
 assert result is not None, findings
 print(json.dumps({{"seconds": elapsed, "k": result.k, "silhouette": result.scores[result.k],
-      "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "weak": result.weak}}))
+      "peak_mb": peak_mb(), "weak": result.weak}}))
 """
 
 BASELINE = """
-import time, resource, json
+import time, json
 import numpy as np, pandas as pd
 from sklearn.cluster import KMeans
 from sklearn.compose import ColumnTransformer
@@ -229,7 +229,7 @@ ours = pd.read_csv({assignments!r}, dtype={{"key": str, "segment": str}}).set_in
 our_labels = ours.reindex(frame["respondent_id"].astype(str)).to_numpy()
 ours_score = silhouette_score(X[sample], our_labels[sample])
 print(json.dumps({{"seconds": elapsed, "k": best[0], "silhouette": float(best[1]), "ours_silhouette": float(ours_score),
-      "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}}))
+      "peak_mb": peak_mb()}}))
 """
 
 
