@@ -11,6 +11,8 @@ import codecs
 import json
 import random
 import shutil
+import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -572,3 +574,51 @@ def test_binary_garbage_is_a_finding_not_a_traceback(repo_copy: Path, content: b
     assert result.exit_code == 1
     assert "Traceback" not in result.output and "internal error" not in result.output, result.output
     assert f"{SURVEY}:" in result.output
+
+
+def _whole_process(*args: str) -> tuple[subprocess.CompletedProcess, float]:
+    """Run `personas ARGS` in a fresh interpreter: its result and its own peak memory in MiB (VmHWM: getrusage's
+    ru_maxrss would include this test runner's memory, which Linux carries over to the processes it starts)."""
+    program = (
+        "import atexit, sys; from persona_map.cli import main; "
+        "atexit.register(lambda: print(open('/proc/self/status').read().split('VmHWM:')[1].split()[0], "
+        "file=sys.stderr)); main(sys.argv[1:])"
+    )
+    done = subprocess.run([sys.executable, "-c", program, *args], capture_output=True, text=True, timeout=300)
+    return done, int(done.stderr.strip().splitlines()[-1]) / 1024
+
+
+def _zeros(path: Path) -> None:
+    with path.open("ab") as handle:  # a sparse tail: 2 GiB of zero bytes on no disk
+        handle.truncate(2 << 30)
+
+
+def _endless_line(path: Path) -> None:
+    with path.open("ab") as handle:
+        block = b"a" * (16 << 20)
+        for _ in range(10):  # 160 MiB with no line break
+            handle.write(block)
+
+
+@pytest.mark.parametrize(
+    ("tail", "message"),
+    [
+        (_zeros, "file holds binary data (NUL bytes), not CSV text"),
+        (_endless_line, "a line longer than 64 MiB"),
+    ],
+    ids=["2-GiB-of-zeros", "160-MiB-line"],
+)
+def test_a_hopeless_tail_is_found_early_in_bounded_memory(repo_copy: Path, tail, message: str):
+    """Zeros where a copy failed, or one endless line, after good rows: check and segment stop at the line
+    where the text ends, holding a bounded part of the file (they held all of it: 10 GB for 2 GiB)."""
+    research = install(repo_copy, "clean")
+    tail(research / "survey.csv")
+    line = clean_text().count("\n") + 1
+    for command, limit in (("check", 400), ("segment", 1024)):
+        done, peak = _whole_process(command, "--root", str(repo_copy))
+        assert done.returncode == 1, done.stdout + done.stderr
+        assert f"{SURVEY}:{line}:" in done.stdout + done.stderr and message in done.stdout + done.stderr, (
+            done.stdout + done.stderr
+        )
+        assert "Traceback" not in done.stderr
+        assert peak < limit, f"personas {command}: {peak:.0f} MiB"

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from persona_map.findings import Finding, Severity
 
@@ -25,8 +26,11 @@ MAX_HEADER = 1 << 20  # a header row longer than this is not a header (binary da
 ASCII_COMPATIBLE = ("utf-8", "utf-8-sig", "cp1252", "latin-1", "iso8859-1", "ascii")
 BLOCK = 1 << 23  # bytes per block when scanning a whole file
 
-# the csv module refuses cells over 128 KiB by default; long interview notes are no error
-csv.field_size_limit(max(csv.field_size_limit(), 2**31 - 1))
+# The longest line, and the longest cell, read (in characters): long interview notes are no error (the csv
+# module refuses cells over 128 KiB by default), but a file that is one endless line (zeros where a copy
+# failed, a quote never closed) is not research, and memory stays bounded by this whatever the file's size.
+MAX_RECORD = 1 << 26
+csv.field_size_limit(max(csv.field_size_limit(), MAX_RECORD))
 
 
 @dataclass(frozen=True)
@@ -78,17 +82,6 @@ def detect(
         return None, [
             *findings,
             _finding(shown, 1, "research file is empty", "export the data again with a header row", "empty"),
-        ]
-    if "\x00" in text:
-        return None, [
-            *findings,
-            _finding(
-                shown,
-                text[: text.index("\x00")].count("\n") + 1,
-                "file holds binary data (NUL bytes), not CSV text",
-                "export the research as CSV (UTF-8), or declare its `encoding:` if it is UTF-16",
-                "binary",
-            ),
         ]
     skip_bom = start.startswith(codecs.BOM_UTF8) and codec not in ("utf-8-sig", "utf-8")
     chosen = delimiter or sniff(text, set(columns))
@@ -147,7 +140,7 @@ def records(path: Path, fmt: CsvFormat) -> Iterator[tuple[int, list[str]]]:
     cannot read (`detect` has already checked that the whole file decodes).
     """
     with open_text(path, fmt) as handle:
-        reader = csv.reader(handle, delimiter=fmt.delimiter)
+        reader = csv.reader(bounded_lines(handle), delimiter=fmt.delimiter)
         end = 0
         try:
             for record in reader:
@@ -157,7 +150,21 @@ def records(path: Path, fmt: CsvFormat) -> Iterator[tuple[int, list[str]]]:
                         record[0] = record[0][1:]
                     yield line, record
         except csv.Error as e:
-            raise csv.Error(str(e), end + 1) from e
+            message = str(e)
+            if message.startswith("field larger than field limit"):
+                message = f"a cell longer than {MAX_RECORD >> 20} MiB (probably a quote that is never closed)"
+            raise csv.Error(message, end + 1) from e
+
+
+def bounded_lines(handle: io.TextIOWrapper) -> Iterator[str]:
+    """The handle's lines for the csv module, each at most MAX_RECORD characters read (a longer one is an error,
+    found without holding it)."""
+    while line := handle.readline(MAX_RECORD):
+        if len(line) == MAX_RECORD and not line.endswith(("\n", "\r")):
+            raise csv.Error(
+                f"a line longer than {MAX_RECORD >> 20} MiB: not CSV text (a file cut short, or binary data)"
+            )
+        yield line
 
 
 def _header(path: Path, fmt: CsvFormat) -> list[str] | None:
@@ -222,30 +229,36 @@ def _encoding(path: Path, start: bytes, declared: str | None, shown: str) -> tup
                 )
             ]
         name = "utf-8-sig" if name == "utf-8" else name  # a UTF-8 byte-order mark is harmless
-        bad = _first_undecodable(path, name)
-        if bad is not None:
+        bad = _first_problem(path, name)
+        if bad is not None and bad.byte is not None:
             return None, [
                 _finding(
                     shown,
-                    bad[0],
-                    f"not valid {declared} (byte 0x{bad[1]:02x})",
+                    bad.line,
+                    f"not valid {declared} (byte 0x{bad.byte:02x})",
                     "fix `encoding:` for this source in research/manifest.yaml",
                     "encoding",
                 )
             ]
-        return name, []
-    if (
-        start.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
-        and _first_undecodable(path, "utf-16") is None
-    ):
-        return "utf-16", []
-    bad = _first_undecodable(path, "utf-8-sig")  # a byte-order mark is not an error
+        return (None, [_binary(shown, bad.line)]) if bad else (name, [])
+    if start.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        bad = _first_problem(path, "utf-16")
+        if bad is None:
+            return "utf-16", []
+        if bad.byte is None:
+            return None, [_binary(shown, bad.line)]
+    bad = _first_problem(path, "utf-8-sig")  # a byte-order mark is not an error
     if bad is None:
         return ("utf-8-sig" if start.startswith(codecs.BOM_UTF8) else "utf-8"), []
+    if bad.byte is None:
+        return None, [_binary(shown, bad.line)]
+    nul = _first_problem(path, "latin-1")  # decodes every byte: only a NUL stops it
+    if nul is not None:
+        return None, [_binary(shown, nul.line)]
     warning = _finding(
         shown,
-        bad[0],
-        f"file is not UTF-8 (byte 0x{bad[1]:02x}); read as Latin-1 (Windows-1252)",
+        bad.line,
+        f"file is not UTF-8 (byte 0x{bad.byte:02x}); read as Latin-1 (Windows-1252)",
         "declare `encoding: latin-1` (or the right one) for this source in research/manifest.yaml",
         "encoding",
         Severity.WARNING,
@@ -253,11 +266,20 @@ def _encoding(path: Path, start: bytes, declared: str | None, shown: str) -> tup
     return "cp1252", [warning]
 
 
-def _first_undecodable(path: Path, codec: str) -> tuple[int, int] | None:
-    """(line, byte) of the first byte `codec` cannot decode, or None when the whole file decodes.
+class Problem(NamedTuple):
+    """Where a file stops being text: the line, and the byte `codec` cannot decode (None for a NUL character,
+    which decodes but is never CSV text: binary data, or zeros where a copy or a disk failed)."""
 
-    Streams the file in blocks; pure-ASCII blocks of an ASCII-compatible codec are only counted.
-    Lines are counted in decoded text (a UTF-16 code unit may hold a 0x0a byte that is no line break).
+    line: int
+    byte: int | None
+
+
+def _first_problem(path: Path, codec: str) -> Problem | None:
+    """The first byte `codec` cannot decode or the first NUL character, or None when the whole file is text.
+
+    Streams the file in blocks (a file of zeros is found at its first block, whatever its size); pure-ASCII
+    blocks of an ASCII-compatible codec are only searched and counted. Lines are counted in decoded text (a
+    UTF-16 code unit may hold a 0x0a byte that is no line break).
     """
     decoder = codecs.getincrementaldecoder(codec)()
     ascii_safe = codec in ASCII_COMPATIBLE
@@ -265,22 +287,41 @@ def _first_undecodable(path: Path, codec: str) -> tuple[int, int] | None:
     with path.open("rb") as handle:
         while block := handle.read(BLOCK):
             if ascii_safe and block.isascii() and decoder.getstate()[0] == b"":
+                nul = block.find(b"\x00")
+                if nul >= 0:
+                    return Problem(lines + block.count(b"\n", 0, nul) + 1, None)
                 lines += block.count(b"\n")
                 continue
             state = decoder.getstate()
             try:
-                lines += decoder.decode(block).count("\n")
+                text = decoder.decode(block)
             except UnicodeDecodeError as e:  # e.object: what the decoder was given (past a byte-order mark)
                 before = codecs.getincrementaldecoder(codec)(errors="replace")
                 before.setstate(state)
-                return lines + before.decode(e.object[: e.start]).count("\n") + 1, e.object[e.start]
+                text = before.decode(e.object[: e.start])
+                if "\x00" not in text:
+                    return Problem(lines + text.count("\n") + 1, e.object[e.start])
             except UnicodeError:  # UTF-16 without a byte-order mark
-                return lines + 1, block[0]
+                return Problem(lines + 1, block[0])
+            nul = text.find("\x00")
+            if nul >= 0:
+                return Problem(lines + text.count("\n", 0, nul) + 1, None)
+            lines += text.count("\n")
         try:
             decoder.decode(b"", final=True)
         except UnicodeDecodeError as e:
-            return lines + 1, (e.object[e.start] if e.object else 0)
+            return Problem(lines + 1, e.object[e.start] if e.object else 0)
     return None
+
+
+def _binary(shown: str, line: int) -> Finding:
+    return _finding(
+        shown,
+        line,
+        "file holds binary data (NUL bytes), not CSV text",
+        "export the research as CSV (UTF-8), or declare its `encoding:` if it is UTF-16",
+        "binary",
+    )
 
 
 def _finding(

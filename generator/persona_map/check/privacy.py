@@ -79,12 +79,20 @@ def _scan_parquet(repo: Repository, source: Source) -> list[Finding]:
     return findings
 
 
-def _records(path: Path, fmt: CsvFormat) -> Iterator[tuple[int, list[str]]]:
-    """The file's records; stops quietly where a record is malformed (the research loader reports it)."""
+def _records(
+    path: Path, fmt: CsvFormat, shown: str, problems: list[Finding]
+) -> Iterator[tuple[int, list[str]]]:
+    """The file's records; where one cannot be read the scan stops, and `problems` says the rest went unscanned."""
     try:
         yield from records(path, fmt)
-    except (OSError, UnicodeError, csv.Error):
-        return
+    except csv.Error as e:
+        line = e.args[1] if len(e.args) > 1 else 0
+        problems.append(_unreadable(Finding(shown, line, 0, "", f"cannot read the CSV here: {e.args[0]}",
+                                            "fix the record on this line; the rest of the file was not scanned",
+                                            "research.csv")))  # fmt: skip
+    except (OSError, UnicodeError) as e:
+        problems.append(_unreadable(Finding(shown, 0, 0, "", f"cannot read the file: {e}",
+                                            "check the file and its declared `encoding:`", "research.file")))  # fmt: skip
 
 
 def _unreadable(finding: Finding) -> Finding:
@@ -120,7 +128,7 @@ def _scan_source(repo: Repository, source: Source) -> list[Finding]:
     def finding(line: int, index: int, kind: str, message: str) -> Finding:
         return Finding(shown, line, index + 1, name_of(index), message, RESEARCH_HINT, f"privacy.{kind}")
 
-    for row, (line, record) in enumerate(_records(path, fmt), start=1):
+    for row, (line, record) in enumerate(_records(path, fmt, shown, findings), start=1):
         if row == 1:
             names = [name.strip() for name in record]
             personal = [i for i, name in enumerate(names) if name in personal_names]

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from persona_map.csv_files import CsvFormat, odd_quotes, open_text, records
+from persona_map.csv_files import CsvFormat, bounded_lines, odd_quotes, open_text, records
 from persona_map.findings import Finding
 from persona_map.research.manifest import NUMERIC_ROLES, Source
 from persona_map.research.read_arrow import keyed_rows_only
@@ -145,7 +145,7 @@ def _unclosed_quote(path: Path, fmt: CsvFormat) -> int | None:
     line = 1
     try:
         with open_text(path, fmt) as handle:
-            reader = csv.reader(handle, delimiter=fmt.delimiter, strict=True)
+            reader = csv.reader(bounded_lines(handle), delimiter=fmt.delimiter, strict=True)
             for _ in reader:
                 line = reader.line_num + 1
     except csv.Error as e:
