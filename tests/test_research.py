@@ -622,3 +622,17 @@ def test_a_hopeless_tail_is_found_early_in_bounded_memory(repo_copy: Path, tail,
         )
         assert "Traceback" not in done.stderr
         assert peak < limit, f"personas {command}: {peak:.0f} MiB"
+
+
+def test_forty_thousand_undeclared_columns_are_ten_findings_and_a_count(repo_copy: Path):
+    research = install(repo_copy, "clean")
+    lines = clean_text().splitlines()
+    extra = [f"x{i}" for i in range(40_000)]
+    wide = [",".join([lines[0], *extra])] + [",".join([line, *["1"] * len(extra)]) for line in lines[1:]]
+    (research / "survey.csv").write_text("\n".join(wide) + "\n", encoding="utf-8")
+    _, findings = load(repo_copy)
+    unknown = [f for f in findings if f.code == "research.unknown-column"]
+    assert [f.path for f in unknown[:10]] == [f"x{i}" for i in range(10)]
+    assert len(unknown) == 11, [f.message for f in unknown[10:13]]
+    assert "... and 39,990 more columns not declared" in unknown[10].message
+    assert "'x39999'" in unknown[10].message

@@ -13,7 +13,7 @@ read (research.events), so memory holds one chunk of events and the features per
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pandas as pd
@@ -238,7 +238,22 @@ def _header_findings(header: list[str], spec: Source, shown: str) -> list[Findin
         for name in spec.file_columns
         if name not in first
     ]
-    return unknown + missing + repeated
+    return (
+        _at_most(unknown, "not declared in research/manifest.yaml") + missing + _at_most(repeated, "repeated")
+    )
+
+
+def _at_most(findings: list[Finding], what: str, listed: int = 10) -> list[Finding]:
+    """The first `listed` findings about columns, then one that counts the rest (a header of 40,000 columns
+    must not print 40,000 findings)."""
+    if len(findings) <= listed + 1:
+        return findings
+    rest = findings[listed:]
+    summary = replace(
+        rest[0],
+        message=f"... and {len(rest):,} more columns {what}, up to '{rest[-1].path}' (column {rest[-1].column})",
+    )
+    return [*findings[:listed], summary]
 
 
 def key_sets(research: Research) -> dict[str, pd.Index]:
