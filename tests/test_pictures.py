@@ -95,3 +95,19 @@ def test_a_picture_over_one_mebibyte_is_refused(repo_copy: Path):
     big.write_bytes(big.read_bytes() + b"\0" * (1024 * 1024))
     (found,) = picture_findings(repo_copy)
     assert "pictures may be at most 1 MiB" in found[1]
+
+
+def test_a_picture_that_is_a_symlink_loop_is_a_finding(repo_copy: Path):
+    persona = with_picture(repo_copy, "{file: personas/pictures/loop.png, alt: Dev}")
+    (repo_copy / "personas" / "pictures").mkdir(parents=True, exist_ok=True)
+    (repo_copy / "personas" / "pictures" / "loop.png").symlink_to("loop.png")
+    line = (
+        persona.read_text().splitlines().index("  picture: {file: personas/pictures/loop.png, alt: Dev}") + 1
+    )
+    assert picture_findings(repo_copy) == [
+        (
+            line,
+            "metadata.picture.file: personas/pictures/loop.png points outside the repository",
+            "add the image to the repository, or remove metadata.picture to use the generated avatar",
+        )
+    ]

@@ -467,3 +467,14 @@ def test_a_personal_join_key_is_a_finding(repo_copy: Path):
     )
     got = _check_codes(repo_copy)
     assert ("research/manifest.yaml", "sources[0].key", "research.personal-key") in got
+
+
+@pytest.mark.parametrize("value", ["5", "true"])
+def test_a_manifest_whose_sources_are_not_a_list_is_one_finding(repo_copy: Path, value: str):
+    manifest = repo_copy / "research" / "manifest.yaml"
+    head = manifest.read_text(encoding="utf-8").split("\nsources:", 1)[0]
+    manifest.write_text(f"{head}\nsources: {value}\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["check", "--root", str(repo_copy), "--today", TODAY.isoformat()])
+    assert result.exit_code == 1
+    assert "internal error" not in result.output, result.output
+    assert "research/manifest.yaml" in result.output and "sources" in result.output

@@ -67,7 +67,7 @@ class Repository:
 
     def inside(self, path: Path) -> bool:
         """True when `path`, with every symlink followed, stays inside the repository."""
-        return path.resolve().is_relative_to(self.root)
+        return resolves_inside(path, self.root)
 
     def persona_files(self) -> tuple[list[Path], list[Finding]]:
         """Every persona file in personas/, and findings for files that look wrong there."""
@@ -125,3 +125,12 @@ def tool_schema_path(name: str = "persona.schema.json") -> Path:
     """The schema that comes with the tool: packaged in a wheel, or the checkout's for an editable install."""
     packaged = PACKAGED_SCHEMAS / name
     return packaged if packaged.is_file() else SOURCE_SCHEMAS / name
+
+
+def resolves_inside(path: Path, root: Path) -> bool:
+    """True when `path`, with every symlink followed, stays inside `root`; False for a symlink loop or a path
+    that cannot be resolved (neither is a file anyone can use)."""
+    try:
+        return path.resolve().is_relative_to(root.resolve())
+    except (OSError, RuntimeError):  # RuntimeError: a symlink loop (Python 3.11)
+        return False

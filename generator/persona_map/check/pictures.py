@@ -10,6 +10,7 @@ from pathlib import Path
 
 from persona_map.data_paths import get
 from persona_map.findings import Finding
+from persona_map.repository import resolves_inside
 from persona_map.yaml_load import Document
 
 MAX_PICTURE_BYTES = 1024 * 1024
@@ -43,11 +44,16 @@ def picture_findings(doc: Document, root: Path | None) -> list[Finding]:
         return []  # the schema refuses the path itself
     path = root / name
     fix = "add the image to the repository, or remove metadata.picture to use the generated avatar"
-    if not path.resolve().is_relative_to(root.resolve()):  # a symlink out of the repository
+    if not resolves_inside(path, root):  # a symlink out of the repository, or a loop
         return [doc.finding(WHERE, f"{name} points outside the repository", fix, "picture.outside")]
     if not path.is_file():
         return [doc.finding(WHERE, f"{name} does not exist", fix, "picture.missing")]
-    size = path.stat().st_size
+    try:
+        size = path.stat().st_size
+        with path.open("rb") as handle:
+            head = handle.read(64)
+    except OSError as e:
+        return [doc.finding(WHERE, f"{name} cannot be read: {e.strerror or e}", fix, "picture.missing")]
     if size > MAX_PICTURE_BYTES:
         return [
             doc.finding(
@@ -57,8 +63,6 @@ def picture_findings(doc: Document, root: Path | None) -> list[Finding]:
                 "picture.size",
             )
         ]
-    with path.open("rb") as handle:
-        head = handle.read(64)
     actual = image_type(head)
     claimed = TYPES[name.rsplit(".", 1)[-1].lower()]
     if actual is None:

@@ -214,7 +214,10 @@ def scan_manifest(manifest: Manifest) -> list[Finding]:
                     f"privacy.manifest-{kind}",
                 )
             )
-    for index, entry in enumerate(doc.data.get("sources") or []):
+    entries = doc.data.get("sources")
+    for index, entry in enumerate(
+        entries if isinstance(entries, list) else []
+    ):  # not a list: load_manifest says so
         columns = entry.get("columns") if isinstance(entry, dict) else None
         for name in columns if isinstance(columns, dict) else {}:
             for kind, masked in found(str(name)):
