@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import subprocess
 import sys
 import threading
@@ -394,3 +395,21 @@ def test_an_output_that_cannot_be_written_is_refused_before_any_work(run, tmp_pa
     assert result.exit_code == 1, result.output  # was "internal error: FileNotFoundError"
     assert "the folder" in result.stderr and "does not exist (create it first)" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_a_named_pipe_given_as_the_input_is_read_from_its_start(run, tmp_path: Path) -> None:
+    """`personas classify <(cat contacts.csv)`: the path is a pipe, which must not be peeked at and read again."""
+    fifo = tmp_path / "contacts.pipe"
+    os.mkfifo(fifo)
+    data = (DATA / "hubspot.csv").read_bytes()
+
+    def feed() -> None:
+        with fifo.open("wb") as handle:
+            handle.write(data)
+
+    writer = threading.Thread(target=feed)
+    writer.start()
+    piped = run(fifo)
+    writer.join(timeout=10)
+    assert piped.exit_code == 0, piped.output
+    assert piped.stdout_bytes == run(DATA / "hubspot.csv").stdout_bytes

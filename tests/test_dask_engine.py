@@ -104,7 +104,7 @@ def test_parquet_output_is_the_same_table(run, cluster, contacts: Path, tmp_path
 def test_one_part_per_partition_in_a_folder(run, cluster, contacts: Path, tmp_path: Path):
     expected = pacsv.read_csv(io.BytesIO(run(contacts).stdout_bytes))
     (tmp_path / "parts").mkdir()
-    (tmp_path / "parts" / "old-part.csv").write_text("from an earlier run")
+    (tmp_path / "parts" / "part-00099.csv").write_text("from an earlier run")
     result = run(contacts, *dask(cluster, "--out", f"{tmp_path}/parts/"))
     assert result.exit_code == 0, result.output
     parts = sorted((tmp_path / "parts").iterdir())
@@ -300,3 +300,28 @@ def test_a_folder_of_parts_where_a_file_is_is_refused(run, cluster, tmp_path: Pa
     )
     assert result.exit_code == 1 and "is a file, not a folder" in result.stderr
     assert (tmp_path / "taken").read_text() == "x"
+
+
+@pytest.mark.parametrize("address", ["notanaddress", "http://127.0.0.1:9"])
+def test_a_scheduler_address_dask_cannot_parse_is_one_line(run, address: str):
+    result = run(DATA / "hubspot.csv", "--engine", "dask", "--scheduler", address)
+    assert result.exit_code == 1
+    assert "internal error" not in result.output
+    assert f"cannot reach the Dask scheduler at {address}" in result.output
+
+
+def test_a_folder_of_parts_never_replaces_other_files(run, cluster, contacts: Path, tmp_path: Path):
+    """The parts replace the folder whole: a folder holding the input or anything else is refused."""
+    data = tmp_path / "data"
+    data.mkdir()
+    source = data / "contacts.csv"
+    source.write_bytes(contacts.read_bytes())
+    (data / "notes.txt").write_text("keep me")
+    result = run(source, *dask(cluster, "--out", f"{data}/"))
+    assert result.exit_code == 1, result.output
+    assert "the folder holds 'contacts.csv', which is not a part of an earlier run" in result.output
+    assert sorted(p.name for p in data.iterdir()) == ["contacts.csv", "notes.txt"]
+    assert source.read_bytes() == contacts.read_bytes()
+    without_slash = run(source, *dask(cluster, "--out", data))
+    assert without_slash.exit_code == 1 and "that is a folder (give a file name)" in without_slash.output
+    assert sorted(p.name for p in data.iterdir()) == ["contacts.csv", "notes.txt"]

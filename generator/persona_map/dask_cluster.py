@@ -46,7 +46,7 @@ def cluster_client(dask: DaskOptions) -> Iterator[Any]:
         if dask.scheduler:
             try:
                 client = stack.enter_context(distributed.Client(dask.scheduler, timeout=dask.timeout))
-            except (OSError, TimeoutError) as e:
+            except (OSError, TimeoutError, ValueError) as e:  # ValueError: an address Dask cannot parse
                 raise EngineError(
                     f"cannot reach the Dask scheduler at {dask.scheduler} ({e}); check the address "
                     "(e.g. tcp://scheduler:8786) and that the cluster runs"

@@ -187,7 +187,7 @@ def classify(
     stdin, stdout = str(input_path) == "-", out is None or out == "-"
     if stdin and sys.stdin.isatty():
         raise click.UsageError("give a contacts CSV file, or pipe one in: personas classify contacts.csv")
-    folder = not stdout and (out.endswith(("/", os.sep)) or Path(out).is_dir())
+    folder = not stdout and out.endswith(("/", os.sep))  # an existing folder without the slash: refused
     dask = dask_settings(engine, scheduler, workers, partition_size)
     if folder and dask is None:
         raise click.UsageError("--out DIR/ (one file per partition) needs --engine dask")

@@ -36,7 +36,7 @@ def parquet_files(path: Path) -> list[Path]:
     files = sorted(
         p
         for p in path.rglob("*")
-        if p.suffix in SUFFIXES
+        if p.suffix.lower() in SUFFIXES
         and p.is_file()
         and not any(part[:1] in "._" for part in p.relative_to(path).parts)
     )

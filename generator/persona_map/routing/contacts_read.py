@@ -46,7 +46,8 @@ class open_contacts:  # noqa: N801 - used as a function in a with statement, lik
 
     def __enter__(self) -> Contacts:
         if isinstance(self.source, Path):
-            if self.source.is_dir() or _starts_with(self.source, PARQUET_MAGIC):
+            # only a regular file is peeked at: a named pipe (<(cat contacts.csv)) cannot be read twice
+            if self.source.is_dir() or (self.source.is_file() and _starts_with(self.source, PARQUET_MAGIC)):
                 self.contacts = ParquetContacts.open(self.source)
                 return self.contacts
             try:

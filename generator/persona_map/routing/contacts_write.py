@@ -12,6 +12,7 @@ import contextlib
 import csv
 import io
 import json
+import re
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -29,7 +30,7 @@ from persona_map.errors import ClassifyError
 from persona_map.routing.rules import COLUMNS
 from persona_map.spreadsheet import DANGEROUS, neutralise
 
-FORMATS = ("csv", "jsonl", "parquet")
+SUFFIX = {"csv": ".csv", "jsonl": ".jsonl", "parquet": ".parquet"}  # what each output format is named
 WIDE = 10_000  # columns: wider output is written by Python (pyarrow's CSV writer costs ~8 KB per column)
 
 
@@ -44,6 +45,14 @@ def output(sink: Path | BinaryIO) -> Iterator[BinaryIO]:
         sink.flush()
 
 
+PART = re.compile(r"part-\d{5}\.(csv|jsonl|parquet)")  # what a folder of parts holds (part_name)
+
+
+def part_name(index: int, fmt: str) -> str:
+    """The file name of part `index` of a folder-of-parts output."""
+    return f"part-{index:05d}{SUFFIX[fmt]}"
+
+
 def check_target(sink: Path | BinaryIO, folder: bool = False) -> None:
     """Refuse, before any work, an output that cannot be written: a missing folder, a folder for a file."""
     if not isinstance(sink, Path):
@@ -55,6 +64,15 @@ def check_target(sink: Path | BinaryIO, folder: bool = False) -> None:
         raise ClassifyError(
             f"--out {sink}/: {sink} is a file, not a folder (remove it or choose another name)"
         )
+    if (
+        folder and sink.is_dir()
+    ):  # it is replaced whole: only when it holds nothing but an earlier run's parts
+        other = next((p for p in sorted(sink.iterdir()) if not PART.fullmatch(p.name)), None)
+        if other is not None:
+            raise ClassifyError(
+                f"--out {sink}/: the folder holds {other.name!r}, which is not a part of an earlier run, and "
+                "the parts replace the whole folder (choose a new or empty folder)"
+            )
     if not folder and sink.is_dir():
         raise ClassifyError(f"--out {sink}: that is a folder (give a file name)")
 

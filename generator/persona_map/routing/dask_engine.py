@@ -42,10 +42,9 @@ from persona_map.routing.contacts_write import (
     csv_header,
     output,
     output_names,
+    part_name,
 )
 from persona_map.routing.dask_parts import Job, Part, PartResult, classify_part, pickled, the_classifier
-
-SUFFIX = {"csv": ".csv", "jsonl": ".jsonl", "parquet": ".parquet"}
 
 
 def classify_file(
@@ -75,7 +74,7 @@ def classify_file(
         blob, fingerprint = pickled(classifier)
         job = Job(header, columns, options, fingerprint, headers=parts)
         work = stack.enter_context(scratch_folder(near))
-        parts_dir = stack.enter_context(atomic_folder(near)) if parts and near else work / "parts"
+        parts_dir = stack.enter_context(atomic_folder(near)) if parts else work / "parts"
         parts_dir.mkdir(exist_ok=True)
         # a task, not scattered data: a worker that dies takes scattered data with it, a task is recomputed
         shared = client.submit(
@@ -86,7 +85,7 @@ def classify_file(
         paths = []
         try:
             for index, piece in enumerate(_slices(contacts, work, options, dask)):
-                path = parts_dir / f"part-{index:05d}{SUFFIX[options.fmt]}"
+                path = parts_dir / part_name(index, options.fmt)
                 part = Part(index, piece, path)
                 futures.append(
                     client.submit(
