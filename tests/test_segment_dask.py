@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -69,6 +70,7 @@ def both(root: Path, cluster, partition_size: int, **options) -> tuple[dict, dic
     default = segment(research, settings, fingerprint(repo, manifest), today=TODAY)
     save(default, root)
     expected = _assignments(root)
+    (root / OUTPUTS / "assignments.csv").unlink()  # what is compared next is what the Dask run wrote
     from persona_map.research.dask_engine import segment_dask
 
     result, problems = segment_dask(
@@ -139,6 +141,35 @@ def test_an_analytics_export_alone_is_aggregated_on_the_workers(tmp_path: Path, 
     only_sources(root, "analytics")
     default, dask, expected, assigned = both(root, cluster, partition_size=999)
     assert dask["unit"] == default["unit"] == "accounts"
+    assert assigned == expected and dask["segments"] == default["segments"]
+
+
+def test_an_export_with_no_rows_kept_joins_like_the_default_engine(tmp_path: Path, cluster) -> None:
+    """A first export whose filter leaves no row still has its feature columns (they were lost, and the run
+    failed with an internal KeyError)."""
+    from ruamel.yaml import YAML
+
+    root = copy_repository(tmp_path / "repo")
+    research = root / "research"
+    shutil.copy(research / "analytics-2026.csv", research / "analytics-a.csv")
+    path = research / "manifest.yaml"
+    manifest = YAML(typ="safe").load(path.read_text(encoding="utf-8"))
+    export = next(s for s in manifest["sources"] if s["kind"] == "analytics")
+    emptied = {**export, "id": "analytics-a", "file": "analytics-a.csv"}
+    emptied["exclude"] = [{"column": "pipelines_run", "above": -1}]
+    manifest["sources"].insert(manifest["sources"].index(export), emptied)
+    path.write_text(json.dumps(manifest, default=str), encoding="utf-8")
+    default, dask, expected, assigned = both(root, cluster, partition_size=150)
+    assert assigned == expected
+    assert dask["segments"] == default["segments"] and dask["columns"] == default["columns"]
+
+
+def test_dates_with_a_time_of_day_stream_like_plain_dates(tmp_path: Path, cluster) -> None:
+    """ISO timestamps in a date column are read by the streaming reader (the Dask engine refused the file)."""
+    root = copy_repository(tmp_path / "repo")
+    survey = root / "research" / "survey-2026.csv"
+    survey.write_text(survey.read_text(encoding="utf-8").replace(",2026-08-28,", ",2026-08-28T10:00:00,", 1))
+    default, dask, expected, assigned = both(root, cluster, partition_size=150)
     assert assigned == expected and dask["segments"] == default["segments"]
 
 

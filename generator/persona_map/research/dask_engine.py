@@ -215,12 +215,12 @@ def _shell(research: Research, base: Source, wanted: list[str]) -> FeatureTable:
     research.specs[base.id], research.frames[base.id] = base, finish_frame(empty, base)
     table = build_table(research)  # no rows: the survey's columns joined with the others' features
     del research.frames[base.id]
-    features = pd.DataFrame()
+    features: pd.DataFrame | None = None  # not `.empty`: an export with no kept rows still has its columns
     for sid in research.by_kind("analytics"):  # aggregated per key as they were read
         found = research.features(sid) if base.key else None
         if found is not None:
-            features = found.frame if features.empty else features.join(found.frame, how="outer")
-    return table.with_frame(features)
+            features = found.frame if features is None else features.join(found.frame, how="outer")
+    return table.with_frame(pd.DataFrame() if features is None else features)
 
 
 def _reordered(counted: Tally, order: np.ndarray) -> Tally:

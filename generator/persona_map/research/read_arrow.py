@@ -260,7 +260,7 @@ def _arrow_type(column: Column) -> pa.DataType:
     if column.role in NUMERIC_ROLES:
         return pa.float64()
     if column.role == "date":
-        return pa.date32()
+        return pa.timestamp("ns")  # dates with or without a time of day, as the row reader reads them
     if _dictionary(column.role):
         return pa.dictionary(pa.int32(), pa.string())
     return pa.string()

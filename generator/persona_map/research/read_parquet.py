@@ -110,13 +110,6 @@ def typed_batch(
             if pa.types.is_dictionary(target):
                 text = column if pa.types.is_dictionary(column.type) else pc.cast(column, pa.string())
                 arrays.append(text if pa.types.is_dictionary(text.type) else pc.dictionary_encode(text))
-            elif pa.types.is_date(target):
-                arrays.append(
-                    pc.cast(
-                        pc.cast(column, pa.timestamp("ns")) if pa.types.is_string(column.type) else column,
-                        pa.date32(),
-                    )
-                )
             else:
                 arrays.append(pc.cast(column, target))
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as e:
