@@ -74,6 +74,35 @@ def test_site_builds_every_page_into_build_site(repo_copy: Path, engine: str):
     assert "/edit/main/site/review-policy.md" in guide, "hand-written pages keep their own edit links"
 
 
+@pytest.mark.parametrize("engine", ["mkdocs", "zensical"])
+def test_site_without_a_schema_folder_and_with_material_emoji(repo_copy: Path, engine: str):
+    """The tool's own schema has no edit button (it linked a path on the building machine), and mkdocs.yml
+    may use Material's !!python/name settings (Zensical's staged copy could not write them: internal error)."""
+    if engine == "zensical":
+        need_zensical()
+    shutil.rmtree(repo_copy / "schema")
+    config = repo_copy / "mkdocs.yml"
+    config.write_text(
+        config.read_text()
+        .replace("  - research\n  - schema\n", "  - research\n")  # no folder to watch
+        .replace(
+            "  - tables\n",
+            "  - tables\n  - pymdownx.emoji:\n"
+            "      emoji_index: !!python/name:material.extensions.emoji.twemoji\n"
+            "      emoji_generator: !!python/name:material.extensions.emoji.to_svg\n",
+        )
+    )
+    proc = personas("site", "--root", str(repo_copy), "--engine", engine)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    schema = (repo_copy / "build" / "site" / "schema" / "index.html").read_text()
+    assert "apiVersion" in schema
+    assert 'title="Edit this page"' not in schema and str(ROOT) not in schema
+    persona = (repo_copy / "build" / "site" / "personas" / "developer-dev" / "index.html").read_text()
+    assert re.search(
+        r'<a href="[^"]+/edit/main/personas/developer-dev\.yaml" title="Edit this page"', persona
+    )
+
+
 def test_site_with_an_invalid_persona_lists_the_findings(repo_copy: Path):
     persona = repo_copy / "personas" / "developer-dev.yaml"
     persona.write_text(persona.read_text().replace("tier: primary", "tier: Primary"))

@@ -130,8 +130,8 @@ class PersonaMapPlugin(BasePlugin[PersonaMapConfig]):
         self, context: dict[str, Any], *, page: MkDocsPage, config: MkDocsConfig, nav: Any
     ) -> dict[str, Any]:
         """A generated page's edit button points at the file it is made from (front matter edit_url)."""
-        if page.meta.get("edit_url"):
-            page.edit_url = page.meta["edit_url"]
+        if "edit_url" in page.meta:  # "" for a page with nothing in the repository to edit: no button
+            page.edit_url = page.meta["edit_url"] or None
         return context
 
 

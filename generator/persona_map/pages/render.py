@@ -170,7 +170,10 @@ class Renderer:
                     "schema.md.j2",
                     "schema.md",
                     sections=schema_sections(schema),
-                    edit_url=config.edit_url(cat.repo.display(schema_path)),
+                    # the tool's own schema (a repository without schema/): nothing here to edit, no button
+                    edit_url=config.edit_url(cat.repo.display(schema_path))
+                    if cat.repo.inside(schema_path)
+                    else None,
                 ),
             )
         )

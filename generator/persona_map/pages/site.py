@@ -14,7 +14,6 @@ import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -40,28 +39,36 @@ class BuiltSite:
     engine: str
     out: Path
     pages: int
-    log: str  # the engine's own output (warnings included)
 
 
-def build_site(repo: Repository, engine: str = "mkdocs", today: date | None = None) -> BuiltSite:
+def build_site(repo: Repository, engine: str = "mkdocs") -> BuiltSite:
     """Check the personas, then build the site into build/site/ (InvalidPersonas names every problem)."""
     if engine not in ENGINES:
         raise SiteError(f"unknown site engine {engine!r}; choose one of {', '.join(ENGINES)}")
-    catalog = build_catalog(repo, today)
+    catalog = build_catalog(repo)
     config_file = repo.root / "mkdocs.yml"
     if not config_file.is_file():
         raise SiteError(f"{config_file} is missing: the site is configured there")
     out = repo.root / "build" / "site"
-    if engine == "mkdocs":
-        log = _run(
-            [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(config_file)], repo.root, engine
-        )
+    if engine == "mkdocs":  # into build/site whatever mkdocs.yml's site_dir says, as Zensical's build goes
+        command = [
+            sys.executable,
+            "-m",
+            "mkdocs",
+            "build",
+            "--strict",
+            "-f",
+            str(config_file),
+            "-d",
+            str(out),
+        ]
+        _run(command, repo.root, engine)
     else:
-        log = _zensical(catalog, config_file, out)
-    return BuiltSite(engine, out, sum(1 for _ in out.rglob("*.html")), log)
+        _zensical(catalog, config_file, out)
+    return BuiltSite(engine, out, sum(1 for _ in out.rglob("*.html")))
 
 
-def _run(command: list[str], cwd: Path, engine: str) -> str:
+def _run(command: list[str], cwd: Path, engine: str) -> None:
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "NO_COLOR": "1"}
     try:
         proc = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, timeout=900)
@@ -71,10 +78,9 @@ def _run(command: list[str], cwd: Path, engine: str) -> str:
     if proc.returncode != 0:
         tail = "\n".join(log.splitlines()[-40:])
         raise SiteError(f"the {engine} build failed (exit {proc.returncode}):\n{tail}")
-    return log
 
 
-def _zensical(catalog: Catalog, config_file: Path, out: Path) -> str:
+def _zensical(catalog: Catalog, config_file: Path, out: Path) -> None:
     if not _installed("zensical"):
         raise SiteError(
             "Zensical is not installed: install the extra with "
@@ -95,17 +101,16 @@ def _zensical(catalog: Catalog, config_file: Path, out: Path) -> str:
     import yaml
 
     staged_config = stage / "mkdocs.yml"
-    staged_config.write_text(
+    staged_config.write_text(  # yaml.Dumper: settings such as Material's emoji functions stay !!python/name tags
         "# Written by `personas site --engine zensical` from mkdocs.yml: do not edit.\n"
-        + yaml.safe_dump(settings, sort_keys=False, allow_unicode=True),
+        + yaml.dump(settings, Dumper=yaml.Dumper, sort_keys=False, allow_unicode=True),
         encoding="utf-8",
     )
     shutil.rmtree(stage / "site", ignore_errors=True)
-    log = _run([sys.executable, "-m", "zensical", "build", "-f", str(staged_config)], stage, "zensical")
+    _run([sys.executable, "-m", "zensical", "build", "-f", str(staged_config)], stage, "zensical")
     shutil.rmtree(out, ignore_errors=True)
     out.parent.mkdir(parents=True, exist_ok=True)
     shutil.move(stage / "site", out)
-    return log
 
 
 def _installed(module: str) -> bool:
