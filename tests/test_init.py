@@ -61,3 +61,42 @@ def test_from_the_example_to_your_own_research(repo_copy: Path) -> None:
         (repo_copy / "personas" / draft.name).write_text(text, encoding="utf-8")
     result = CliRunner().invoke(main, ["check", "--root", root, "--today", TODAY.isoformat()])
     assert result.exit_code == 0, result.output
+
+
+def test_a_folder_source_and_an_entry_that_is_not_a_mapping(repo_copy: Path) -> None:
+    """An example Parquet folder goes like a file; a manifest entry that is no mapping stays, no crash."""
+    research = repo_copy / "research"
+    (research / "export").mkdir()
+    (research / "export" / "part-0.parquet").write_bytes(b"PAR1")
+    manifest = research / "manifest.yaml"
+    text = manifest.read_text(encoding="utf-8").replace(
+        "file: analytics-2026.csv", "file: export/"
+    )  # the example export, as a warehouse folder
+    manifest.write_text(text + "  - just a string\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["init", "--root", str(repo_copy), "--apply"])
+    assert "internal error" not in result.output, result.output
+    assert result.exit_code == 0, result.output
+    assert not (research / "export").exists() and not (research / "survey-2026.csv").exists()
+    assert "just a string" in manifest.read_text(encoding="utf-8")
+
+
+def test_a_file_that_cannot_be_removed_leaves_everything_in_place(repo_copy: Path, monkeypatch) -> None:
+    research, personas = repo_copy / "research", repo_copy / "personas"
+    before = {p: p.read_bytes() for p in [*personas.glob("*.yaml"), *research.iterdir()] if p.is_file()}
+    rename = Path.rename
+
+    def refuse_one(self: Path, target):
+        if self.name == "platform-lead-priya.yaml":  # the last to go: the others were moved aside already
+            raise PermissionError(13, "Permission denied", str(self))
+        return rename(self, target)
+
+    monkeypatch.setattr(Path, "rename", refuse_one)
+    result = CliRunner().invoke(main, ["init", "--root", str(repo_copy), "--apply"])
+    monkeypatch.undo()
+    assert result.exit_code == 1, result.output
+    assert (
+        "platform-lead-priya.yaml: cannot remove it: Permission denied (nothing was removed)" in result.output
+    )
+    assert "Removed:" not in result.output and "internal error" not in result.output
+    assert {p: p.read_bytes() for p in before} == before
+    assert not [p for p in repo_copy.iterdir() if p.name.startswith(".")], "no folder left aside"

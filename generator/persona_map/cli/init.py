@@ -24,14 +24,13 @@ def init(root: Path | None, apply_: bool) -> None:
     if plan.empty:
         click.echo("No example research here: nothing to remove.")
         return
-    verb = "Removed" if apply_ else "Would remove (run with --apply)"
-    click.echo(f"{verb}:")
+    if apply_:
+        apply_init(repo, plan)  # said once it is done (an error: nothing was removed)
+    click.echo("Removed:" if apply_ else "Would remove (run with --apply):")
     click.echo("\n".join(f"  research source {sid} (research/manifest.yaml)" for sid in plan.sources))
     click.echo("\n".join(f"  {name}" for name in [*plan.files, *plan.personas]))
     for name in plan.mixed:
         click.echo(f"Kept {name}: it cites your research too; remove its example citations by hand.")
-    if apply_:
-        apply_init(repo, plan)
     click.echo(
         "\nNext: declare your research in research/manifest.yaml (see research/README.md), then run "
         "`personas segment` and `personas suggest`: it drafts a persona for every segment under "

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from ruamel.yaml import YAML
 
-from persona_map.atomic import write_atomic
+from persona_map.atomic import scratch_folder, write_atomic
 from persona_map.data_paths import get
 from persona_map.errors import EditError
 from persona_map.repository import Repository
@@ -60,23 +61,37 @@ def plan_init(repo: Repository, manifest: Manifest) -> InitPlan:
 
 
 def apply_init(repo: Repository, plan: InitPlan) -> None:
-    """Remove the example sources from the manifest (keeping its comments), their files and the personas."""
-    if plan.sources:
-        yaml = YAML()  # round trip: the manifest's other entries and comments stay as they are
-        yaml.preserve_quotes = True
-        yaml.indent(mapping=2, sequence=4, offset=2)
+    """Remove the example sources from the manifest (keeping its comments), their files and the personas: all
+    or nothing. Files and folders are moved aside first, the manifest is rewritten, and only then are they
+    deleted; a step that fails puts back what was moved."""
+    manifest = _without_examples(repo, plan.sources) if plan.sources else None  # before anything is touched
+    with scratch_folder(repo.root / ".personas-init") as aside:
+        moved: list[tuple[Path, Path]] = []
         try:
-            data = yaml.load(repo.manifest_path.read_text(encoding="utf-8"))
-            data["sources"] = [s for s in data["sources"] if s.get("id") not in plan.sources]
-            out = io.StringIO()
-            yaml.dump(data, out)
-            write_atomic(repo.manifest_path, out.getvalue().encode("utf-8"))
-        except (OSError, KeyError, TypeError) as e:
-            raise EditError(
-                f"{repo.display(repo.manifest_path)}: cannot remove the example sources: {e}"
-            ) from e
-    for name in [*plan.files, *plan.personas]:
-        try:
-            (repo.root / name).unlink(missing_ok=True)
+            for index, name in enumerate([*plan.files, *plan.personas]):
+                path = repo.root / name
+                if path.exists() or path.is_symlink():
+                    path.rename(aside / str(index))
+                    moved.append((path, aside / str(index)))
+            if manifest is not None:
+                write_atomic(repo.manifest_path, manifest)
         except OSError as e:
-            raise EditError(f"{name}: cannot remove it: {e.strerror or e}") from e
+            for original, kept in reversed(moved):
+                kept.rename(original)
+            shown = e.filename if isinstance(e.filename, str) else repo.display(repo.manifest_path)
+            raise EditError(f"{shown}: cannot remove it: {e.strerror or e} (nothing was removed)") from e
+
+
+def _without_examples(repo: Repository, sources: list[str]) -> bytes:
+    """The manifest's text without the entries of `sources`, its other entries and comments as they are."""
+    yaml = YAML()  # round trip
+    yaml.preserve_quotes = True
+    yaml.indent(mapping=2, sequence=4, offset=2)
+    try:
+        data = yaml.load(repo.manifest_path.read_text(encoding="utf-8"))
+        data["sources"] = [s for s in data["sources"] if not (isinstance(s, dict) and s.get("id") in sources)]
+    except (OSError, KeyError, TypeError) as e:
+        raise EditError(f"{repo.display(repo.manifest_path)}: cannot remove the example sources: {e}") from e
+    out = io.StringIO()
+    yaml.dump(data, out)
+    return out.getvalue().encode("utf-8")
