@@ -135,7 +135,7 @@ def test_an_existing_file_is_never_replaced(repo_copy: Path):
 def test_from_a_persona_that_is_not_there_or_unreadable_is_one_line(repo_copy: Path, source: str):
     (repo_copy / "personas/broken.yaml").write_text("spec: [\n", encoding="utf-8")
     result = _new(repo_copy, "dev-two", "--from", source)
-    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert result.exit_code == 1 and "internal error" not in result.output
     assert f"--from {source}:" in result.output
     assert not (repo_copy / "personas/dev-two.yaml").exists()
 
@@ -144,3 +144,11 @@ def test_outside_a_repository_it_names_the_folder_and_root(tmp_path: Path):
     result = _new(tmp_path, "sales-sam")
     assert result.exit_code == 1
     assert f"no personas/ folder in {tmp_path}" in result.output and "--root" in result.output
+
+
+def test_a_schema_that_is_not_json_is_one_line(repo_copy: Path):
+    (repo_copy / "schema" / "persona.schema.json").write_text("{not json", encoding="utf-8")
+    result = _new(repo_copy, "sales-sam")
+    assert result.exit_code == 1 and "internal error" not in result.output, result.output
+    assert "persona.schema.json: the JSON Schema is not valid JSON" in result.output
+    assert not (repo_copy / "personas" / "sales-sam.yaml").exists()

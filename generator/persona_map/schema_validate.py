@@ -62,6 +62,11 @@ def _schema_text(schema_path: str) -> str:
         raise ConfigError(f"{schema_path}: cannot read the JSON Schema: {e}") from e
 
 
+def load_schema(path: Path) -> Any:
+    """The JSON Schema at `path`, read once per process; ConfigError (one line) when it cannot be read."""
+    return _schema(str(path))
+
+
 @lru_cache(maxsize=8)
 def _schema(schema_path: str) -> Any:
     try:

@@ -8,7 +8,6 @@ clash with the original's, and its quotes and evidence are research about other 
 
 from __future__ import annotations
 
-import json
 import textwrap
 from datetime import date
 from typing import Any
@@ -22,7 +21,7 @@ from persona_map.errors import EditError
 from persona_map.ids import SLUG, id_problem
 from persona_map.repository import SCHEMA_COMMENT, Repository
 from persona_map.research.manifest import load_manifest
-from persona_map.schema_validate import field_description
+from persona_map.schema_validate import field_description, load_schema
 from persona_map.yaml_emit import dump_document
 from persona_map.yaml_load import load
 
@@ -76,7 +75,7 @@ def persona_yaml(
     source_id: str | None = None,
 ) -> str:
     """The new persona's text: a skeleton, or the narrative parts of `source` (a persona's spec)."""
-    schema = json.loads(repo.schema_path().read_text(encoding="utf-8"))
+    schema = load_schema(repo.schema_path())
     declared = ", ".join(sorted(load_manifest(repo)[0].sources)) or "none yet: see research/README.md"
     doc = CommentedMap(apiVersion="personamap/v1", kind="Persona")
     doc["metadata"] = CommentedMap(id=persona_id, name=BLANK, tier="secondary", owner=BLANK)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from datetime import date
 from typing import Any
@@ -11,12 +10,13 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from persona_map.atomic import write_atomic
 from persona_map.data_paths import get
-from persona_map.errors import EditError
+from persona_map.errors import ConfigError, EditError
 from persona_map.personal_data import found
 from persona_map.repository import Repository, tool_schema_path
 from persona_map.research.manifest import Manifest
 from persona_map.research.matching import Suggestions
 from persona_map.research.results import RESULTS_DIR
+from persona_map.schema_validate import load_schema
 from persona_map.yaml_emit import dump_document
 
 DRAFTS_DIR = RESULTS_DIR / "candidates"
@@ -57,8 +57,8 @@ ROLE_COLUMNS = {
 
 def _tool_schema() -> dict[str, Any] | None:
     try:
-        return json.loads(tool_schema_path().read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        return load_schema(tool_schema_path())
+    except ConfigError:
         return None
 
 

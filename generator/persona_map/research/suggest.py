@@ -8,13 +8,13 @@ segments no persona speaks for (research.drafts) and what the pull-request descr
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 from persona_map.data_paths import JsonPath, format_path
+from persona_map.errors import ConfigError
 from persona_map.findings import Finding
 from persona_map.persona import Persona
 from persona_map.repository import Repository
@@ -23,7 +23,7 @@ from persona_map.research.manifest import Manifest
 from persona_map.research.matching import Suggestions, changes, suggest
 from persona_map.research.results import is_current, load_saved
 from persona_map.research.segmentation import SegmentOptions
-from persona_map.schema_validate import validate
+from persona_map.schema_validate import load_schema, validate
 from persona_map.yaml_edit import apply_changes
 from persona_map.yaml_load import parse
 
@@ -132,6 +132,6 @@ def _without(wanted: dict[JsonPath, Any], finding: Finding) -> tuple[dict[JsonPa
 
 def _schema(repo: Repository) -> dict[str, Any] | None:
     try:
-        return json.loads(repo.schema_path().read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        return load_schema(repo.schema_path())
+    except ConfigError:  # `personas check` reports it; drafts then use the tool's own schema
         return None
