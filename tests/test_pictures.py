@@ -74,7 +74,12 @@ def test_a_real_picture_passes_and_is_published_with_its_alt_text(repo_copy: Pat
             "never SVG",
         ),
         ("{file: personas/pictures/dev.png}", "portrait.png", "metadata.picture: 'alt' is missing", "alt"),
-        ("{file: ../outside.png, alt: Dev}", None, "is not a PNG, JPEG or WebP file in the repository", ""),
+        (
+            "{file: ../outside.png, alt: Dev}",
+            None,
+            "is not a PNG, JPEG or WebP file in the repository",
+            "use a path from the repository root",
+        ),
     ],
     ids=["missing", "svg-renamed", "wrong-type", "svg-extension", "no-alt", "outside"],
 )

@@ -30,13 +30,6 @@ PHONE = {
 }
 
 
-def boxes(page: Any, selector: str) -> list[dict[str, float]]:
-    return page.eval_on_selector_all(
-        selector,
-        "els => els.map(e => { const r = e.getBoundingClientRect(); return {x: r.x, y: r.y, w: r.width, h: r.height}; })",
-    )
-
-
 def engine_search(session: Any, text: str) -> list[str]:
     """Search with the site's own search box: Material's, or Zensical's dialog; the result links."""
     page = session.page
@@ -67,7 +60,6 @@ def test_compare_shows_every_persona_at_1280_without_sideways_scrolling(
     blocks = s.page.locator("section.pm-compare")
     assert blocks.count() >= 8, "a block per topic"
     for index in range(blocks.count()):
-        cells = boxes(s.page, f"section.pm-compare:nth-of-type({index + 1}) .pm-compare__cell")
         cells = blocks.nth(index).evaluate(
             "b => [...b.querySelectorAll('.pm-compare__cell')].map(e => { const r = e.getBoundingClientRect(); return {x: r.x, w: r.width}; })"
         )

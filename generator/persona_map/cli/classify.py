@@ -180,10 +180,6 @@ def classify(
 
     The summary (contacts per persona, unassigned share) goes to stderr. Exit status: 0 ok, 1 bad input.
     """
-    from persona_map.check.catalog import build_catalog
-    from persona_map.routing.classify import Classifier, ClassifyOptions, classify_file, repository
-    from persona_map.routing.report import summary_text
-
     stdin, stdout = str(input_path) == "-", out is None or out == "-"
     if stdin and sys.stdin.isatty():
         raise click.UsageError("give a contacts CSV file, or pipe one in: personas classify contacts.csv")
@@ -191,6 +187,11 @@ def classify(
     dask = dask_settings(engine, scheduler, workers, partition_size)
     if folder and dask is None:
         raise click.UsageError("--out DIR/ (one file per partition) needs --engine dask")
+
+    from persona_map.check.catalog import build_catalog  # pandas and pyarrow: after the usage checks
+    from persona_map.routing.classify import Classifier, ClassifyOptions, classify_file, repository
+    from persona_map.routing.report import summary_text
+
     fmt = fmt or _format(None if stdout else out, folder)
     options = ClassifyOptions(fmt, columns, mapping, delimiter, encoding, chunk_size, min_confidence)
     repo = repository(root)

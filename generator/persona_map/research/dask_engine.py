@@ -39,7 +39,7 @@ from persona_map.repository import Repository
 from persona_map.research.aggregate import Aggregated
 from persona_map.research.dask_parts import Job, assign_part, joined, shared_keys
 from persona_map.research.dask_stream import ExportFeed, SurveyFeed, stream
-from persona_map.research.default_engine import segment
+from persona_map.research.default_engine import segment, too_few
 from persona_map.research.features import FeatureTable, build_table
 from persona_map.research.fit import Fitted, column_notes, model_export, result
 from persona_map.research.interviews import language_notes, participant_turns
@@ -161,7 +161,7 @@ def _survey(
     if any(f.is_error for f in findings):
         return None, findings
     if feed.rows < 3:
-        raise SegmentError(f"{feed.rows} respondents in the research: segmenting needs at least 3")
+        raise too_few(feed.rows)
     turns = participant_turns(research)
     job = Job(base, feed.wanted, _shell(research, base, feed.wanted), interviewed=frozenset(turns.keys))
     fitted = Fitted(job.table.with_frame(joined(feed.sample(), job)), options, step)

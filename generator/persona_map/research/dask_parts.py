@@ -30,7 +30,6 @@ class Part:
 
     index: int
     start: int
-    rows: int
 
 
 @dataclass

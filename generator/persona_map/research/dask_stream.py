@@ -73,9 +73,7 @@ class Partitions:
             data = pa.Table.from_batches(self.pending)
             if self.sending is not None:
                 self.sending.result()  # one partition in flight at a time
-            self.sending = self.sender.submit(
-                self._scatter, data, Part(len(self.parts), self.sent, data.num_rows)
-            )
+            self.sending = self.sender.submit(self._scatter, data, Part(len(self.parts), self.sent))
             self.pending, self.sent = [], self.sent + data.num_rows
 
     def _scatter(self, data: pa.Table, part: Part) -> None:

@@ -62,9 +62,7 @@ def _segment(
     table = build_table(research)
     n = len(table.frame)
     if n < 3:
-        raise SegmentError(
-            f"{n} respondent{'s' if n != 1 else ''} in the research: segmenting needs at least 3"
-        )
+        raise too_few(n)
     sample = sample_positions(n, options.fit_sample, options.seed)
     release_memory()  # what reading and joining freed
     fitted = Fitted(table.with_frame(_rows(table.frame, sample)), options, step)
@@ -116,3 +114,8 @@ def _rows(frame: pd.DataFrame, positions: np.ndarray) -> pd.DataFrame:
     return pd.DataFrame(
         {name: frame[name].take(positions).reset_index(drop=True) for name in frame}, copy=False
     )
+
+
+def too_few(n: int) -> SegmentError:
+    """The error for research with fewer than three respondents (every engine's)."""
+    return SegmentError(f"{n} respondent{'s' if n != 1 else ''} in the research: segmenting needs at least 3")

@@ -25,7 +25,6 @@ from persona_map.research.tables import finish_frame, wanted_columns
 
 BLOCK_SIZE = 4 << 20  # measured: 4 MiB blocks parse twice as fast as 16 MiB ones on two cores
 CHUNK_BYTES = 32 << 20  # bytes of whole lines parsed at a time by Arrow's multi-threaded reader
-LONGEST = MAX_RECORD  # bytes of the longest record read here (for a longer one, the row reader says where)
 # The system allocator returns large freed buffers to the operating system; pyarrow's default pool keeps
 # them (measured at 10M rows: 1.3 GB held after reading a 519 MB table, 0.6 GB with this pool).
 POOL = pa.system_memory_pool()
@@ -171,7 +170,7 @@ def _stream(
         ),
     }
     size = path.stat().st_size
-    for block in (BLOCK_SIZE, min(size + 1, LONGEST)):
+    for block in (BLOCK_SIZE, min(size + 1, MAX_RECORD)):
         columns = sink(spec, wanted)
         try:
             if newlines_in_values or block > BLOCK_SIZE:
@@ -189,7 +188,7 @@ def _stream(
                     return None
                 columns.add(batch)
         except pa.ArrowInvalid as e:
-            if "straddl" not in str(e) or block >= min(size + 1, LONGEST):
+            if "straddl" not in str(e) or block >= min(size + 1, MAX_RECORD):
                 return None
             continue
         except pa.ArrowNotImplementedError:
@@ -235,8 +234,10 @@ def _next_lines(path: Path, at: int) -> tuple[memoryview, int]:
             return memoryview(data), at + len(data)
         cut = data.rfind(b"\n") + 1
         while not cut:  # one line longer than a chunk: read on to its end
-            if len(data) >= LONGEST:
-                raise pa.ArrowInvalid(f"a line longer than {LONGEST >> 20} MiB")  # the row reader says where
+            if len(data) >= MAX_RECORD:
+                raise pa.ArrowInvalid(
+                    f"a line longer than {MAX_RECORD >> 20} MiB"
+                )  # the row reader says where
             more = handle.read(CHUNK_BYTES)
             found = more.find(b"\n")
             data += more if found < 0 else more[: found + 1]

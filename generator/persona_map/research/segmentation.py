@@ -6,8 +6,6 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
-import numpy as np
-
 Progress = Callable[[str], None]
 
 
@@ -69,7 +67,9 @@ class SegmentResult:
 
     @property
     def stability_mean(self) -> float:
-        return float(np.mean(self.stability)) if self.stability else 0.0
+        return (
+            sum(self.stability) / len(self.stability) if self.stability else 0.0
+        )  # no numpy: suggest stays light
 
     def to_dict(self) -> dict[str, Any]:
         data = {

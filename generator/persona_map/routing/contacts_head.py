@@ -8,10 +8,10 @@ import io
 from dataclasses import dataclass
 from typing import BinaryIO
 
+from persona_map.csv_files import MAX_RECORD  # the longest record read (a header or a row), as for research
 from persona_map.errors import ClassifyError
 
 HEAD = 1 << 16
-MAX_RECORD = 64 << 20  # the longest record read (a header or a row): a 10 MB note is fine
 PARQUET_MAGIC = b"PAR1"
 
 
@@ -96,5 +96,4 @@ def _read_full(raw: BinaryIO, size: int) -> bytes:
 
 def _records(text: str, delimiter: str) -> list[list[str]]:
     """The records of the text, skipping blank lines like the parser (the last one may be cut short)."""
-    csv.field_size_limit(max(csv.field_size_limit(), MAX_RECORD))  # a long note is a cell, not an error
     return [r for r in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter) if r]
