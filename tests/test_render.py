@@ -195,3 +195,22 @@ def test_research_page_leaves_out_what_saved_results_do_not_hold(repo_copy: Path
     assert "## What we learned" in page and "found **4 groups**" in page
     assert "Segment S1" in page and "Segment S2</h3>" in page, "a malformed share is left out"
     assert "separation" not in page and '<title id="pm-chart-k">' not in page
+
+
+def test_the_research_page_reads_the_structure_test_s_own_verdict():
+    """A small margin over the nulls that `personas segment` found real and stable is 'clearly' more distinct
+    and 'fairly sure' on the page too (the page judged it again by its own thresholds and contradicted it)."""
+    from persona_map.pages.research_summary import summarise
+
+    data = {
+        "k": 3,
+        "scores": {"3": 0.55},
+        "stability": [0.95, 0.97],
+        "structure": {"silhouette": 0.55, "real": True, "nulls": [{"mean": 0.51}, {"mean": 0.5}]},
+        "segments": [],
+    }
+    summary = summarise(data, True, {}, None, {})
+    assert summary.confidence == "sure", summary.verdict
+    assert any("clearly more distinct" in r for r in summary.reasons), summary.reasons
+    not_real = summarise({**data, "structure": {**data["structure"], "real": False}}, True, {}, None, {})
+    assert not_real.confidence == "unsure"

@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from statistics import fmean
 from typing import Any
 
+from persona_map.research.segmentation import STABLE
+
 ROW = 30  # height of one chart row, in SVG units
 LABEL = 250  # width of the label column
 BAR = 300  # width of the longest bar
@@ -79,7 +81,8 @@ def summarise(
     stability = fmean(refits) if refits else None
     warnings = [str(w) for w in _list(data.get("warnings"))]
     segments = [_segment(s, backs, names) for s in _list(data.get("segments")) if isinstance(s, dict)]
-    confidence, verdict, reasons = _confidence(weak or bool(warnings), separation, shuffled, stability)
+    real = structure.get("real") if isinstance(structure.get("real"), bool) else None
+    confidence, verdict, reasons = _confidence(weak or bool(warnings), separation, shuffled, stability, real)
     named = data.get("verdict") if isinstance(data.get("verdict"), str) else structure.get("verdict")
     if isinstance(named, str) and named:
         reasons.append(f"The research team's verdict on the structure: {named}.")
@@ -134,26 +137,35 @@ def _segment(raw: dict[str, Any], backs: dict[str, str], names: dict[str, str]) 
 
 
 def _confidence(
-    weak: bool, separation: float | None, shuffled: float | None, stability: float | None
+    weak: bool,
+    separation: float | None,
+    shuffled: float | None,
+    stability: float | None,
+    real: bool | None = None,
 ) -> tuple[str, str, list[str]]:
-    """How sure the research lets us be, as a level, a sentence and the reasons in plain words."""
+    """How sure the research lets us be, as a level, a sentence and the reasons in plain words.
+
+    `real` is the structure test's own verdict (`personas segment` decided it); older results without one
+    are judged by the margin over the shuffled data."""
     reasons = []
+    if real is not None:
+        distinct = real
+    else:
+        distinct = separation is None or shuffled is None or separation - shuffled >= 0.05
     if separation is not None and shuffled is not None:
-        clear = separation - shuffled >= 0.05
         reasons.append(
-            f"The groups are {'clearly' if clear else 'barely'} more distinct than in data made to have no "
+            f"The groups are {'clearly' if distinct else 'barely'} more distinct than in data made to have no "
             f"groups at all (separation {separation:.2f} against {shuffled:.2f}; researchers call this the "
             "silhouette, from -1 to 1, higher is better)."
         )
     if stability is not None:
         reasons.append(
-            f"Re-running the analysis on resampled answers gives {'nearly ' if stability >= 0.8 else ''}the same "
+            f"Re-running the analysis on resampled answers gives {'nearly ' if stability >= STABLE else ''}the same "
             f"groups {stability:.0%} of the way (1 would be identical every time)."
         )
     if weak:
         return "unsure", "Not sure yet: treat these segments as a hypothesis, not as facts.", reasons
-    stable = stability is None or stability >= 0.8
-    distinct = separation is None or shuffled is None or separation - shuffled >= 0.05
+    stable = stability is None or stability >= STABLE
     if stable and distinct and reasons:
         return "sure", "Fairly sure: the groups are real and come back every time.", reasons
     return "fairly-sure", "Somewhat sure: the groups are there, but their edges are soft.", reasons

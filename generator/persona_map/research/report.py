@@ -11,7 +11,7 @@ from typing import Any
 
 from persona_map.markdown import github_cell, github_quote, github_text
 from persona_map.research.describe import category, difference, label
-from persona_map.research.segmentation import SegmentResult
+from persona_map.research.segmentation import STABLE, SegmentResult
 
 SILHOUETTE = (
     "The silhouette says how clearly respondents belong to their own segment rather than the next one, from -1 "
@@ -82,7 +82,7 @@ def _how_sure(result: SegmentResult) -> list[str]:
     for warning in result.warnings:
         lines += [f"> **Warning:** {github_text(warning)}", ""]
     if not result.warnings:
-        stable = "stable: resampled respondents give the same segments" if mean >= 0.9 else "fairly stable"
+        stable = "stable: resampled respondents give the same segments" if mean >= STABLE else "fairly stable"
         lines += [
             f"The {result.respondents} {result.unit} fall into **{result.k} segments**. The structure is "
             f"**{result.verdict}**: it is real (it clearly beats data made to have no segments: silhouette "

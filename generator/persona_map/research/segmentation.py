@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 Progress = Callable[[str], None]
+STABLE = 0.9  # mean agreement of the resampled refits from which segments are called stable
 
 
 @dataclass(frozen=True)
