@@ -14,6 +14,8 @@ import pyarrow.compute as pc
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
+from persona_map.transforms import signed_log
+
 CHUNK = 1 << 15  # rows per block when measuring distances to centres
 
 
@@ -292,11 +294,6 @@ class ScaledNumbers(TransformerMixin, BaseEstimator):
                     total[c, :size] += term[:size]
             out[start : start + size] = total[:, :size].T
         return out
-
-
-def signed_log(values: np.ndarray) -> np.ndarray:
-    """sign(x) * log(1 + |x|): compresses long tails, keeps zero at zero and the sign of refunds."""
-    return np.sign(values) * np.log1p(np.abs(values))
 
 
 def _numbers(X: pd.DataFrame) -> np.ndarray:

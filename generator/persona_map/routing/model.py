@@ -17,6 +17,7 @@ import pandas as pd
 from persona_map.errors import ClassifyError
 from persona_map.persona import Persona
 from persona_map.repository import Repository
+from persona_map.transforms import signed_log
 
 MAX_MISSING = 0.5  # share of a contact's model columns that may be empty (training fills them too)
 ALIASES = {"job_title": "title"}  # research column -> the contact column that means the same
@@ -92,8 +93,9 @@ def _encode(
         numbers = _numbers(values, spec["columns"].get(name), spec.get("levels", {}).get(name))
         if numbers is None:
             return None
-        if (encoder.get("log") or [False] * (j + 1))[j]:
-            numbers = np.sign(numbers) * np.log1p(np.abs(numbers))  # as segmentation used it
+        logged = encoder.get("log")
+        if logged and logged[j]:
+            numbers = signed_log(numbers)  # as segmentation fitted it
         filled = np.where(np.isnan(numbers), encoder["median"][j], numbers)
         return ((filled - encoder["mean"][j]) / encoder["scale"][j])[:, None], np.arange(len(values))
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
