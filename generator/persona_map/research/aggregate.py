@@ -24,6 +24,7 @@ import pandas as pd
 
 from persona_map.research.manifest import Column, Filter, Source
 from persona_map.research.reductions import LATEST, Fold, Pairs, Pick, union
+from persona_map.transforms import number_column
 
 MAX_SHARES = 12  # values of a categorical column that get a share feature; the rest count as "other"
 NUMBER_ROLES = ("numeric", "likert", "ordinal")  # first and last values of these are numbers
@@ -169,7 +170,7 @@ def partial(chunk: pd.DataFrame, source: Source, start: int = 0) -> Partial:
     for name, column, how in _declared(source, found.columns):
         values = rows[name][kept]
         if how in ("sum", "mean", "min", "max"):
-            numbers = _numbers(values).to_numpy(dtype=np.float64, na_value=np.nan)
+            numbers = number_column(values)
             found.folds[f"{'sum' if how == 'mean' else how}:{name}"] = Fold.of(
                 "sum" if how == "mean" else how, mine, numbers, n
             )
@@ -198,7 +199,7 @@ def _pick(
     """The first or last value of every key; categories are kept as text and their order noted."""
     categorical = isinstance(values.dtype, pd.CategoricalDtype) and column.role not in NUMBER_ROLES
     if column.role in NUMBER_ROLES:
-        array = _numbers(values).to_numpy(dtype=np.float64, na_value=np.nan)
+        array = number_column(values)
     elif categorical:  # picked by code, then named
         array = values.cat.codes.to_numpy().astype(np.int64)
     else:
@@ -241,7 +242,7 @@ def _time(rows: pd.DataFrame, source: Source) -> np.ndarray:
     if pd.api.types.is_datetime64_any_dtype(values):
         stamps = values.to_numpy(dtype="datetime64[ns]").view(np.int64)
         return np.where(values.isna().to_numpy(), LATEST, stamps)
-    numbers = _numbers(values).to_numpy(dtype=np.float64, na_value=np.nan)
+    numbers = number_column(values)
     return np.where(np.isnan(numbers), np.inf, numbers)
 
 
@@ -265,9 +266,8 @@ def _kept(rows: pd.DataFrame, filters: tuple[Filter, ...]) -> np.ndarray:
             continue
         values = rows[item.column]
         if item.test in ("below", "above"):
-            numbers = _numbers(values)
-            hit = numbers < item.value if item.test == "below" else numbers > item.value
-            keep &= ~hit.fillna(False).to_numpy(dtype=bool)
+            numbers = number_column(values)  # NaN compares false: a missing value is kept
+            keep &= ~(numbers < item.value if item.test == "below" else numbers > item.value)
         else:
             keep &= ~_matches(values, item)
     return keep
@@ -284,14 +284,8 @@ def _matches(values: pd.Series, item: Filter) -> np.ndarray:
 
 
 def _derived(rows: pd.DataFrame, source: Source) -> pd.DataFrame:
-    derived = {name: _numbers(rows[a]) * _numbers(rows[b]) for name, (a, b) in source.derive.items() if a in rows and b in rows}  # fmt: skip
+    derived = {name: number_column(rows[a]) * number_column(rows[b]) for name, (a, b) in source.derive.items() if a in rows and b in rows}  # fmt: skip
     return rows.assign(**derived) if derived else rows
-
-
-def _numbers(values: pd.Series) -> pd.Series:
-    if isinstance(values.dtype, pd.CategoricalDtype):
-        return values.cat.codes.astype("float64").where(values.cat.codes >= 0)
-    return pd.to_numeric(values, errors="coerce").astype("float64")
 
 
 def _date(text: str) -> date:

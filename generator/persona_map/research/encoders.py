@@ -14,7 +14,7 @@ import pyarrow.compute as pc
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
-from persona_map.transforms import signed_log
+from persona_map.transforms import number_column, signed_log
 
 CHUNK = 1 << 15  # rows per block when measuring distances to centres
 
@@ -274,7 +274,7 @@ class ScaledNumbers(TransformerMixin, BaseEstimator):
         X = pd.DataFrame(X)
         logged = list(self.log or []) + [False] * len(X.columns)
         columns = [
-            signed_log(_number_column(X[name])) if logged[j] else _number_column(X[name])
+            signed_log(number_column(X[name])) if logged[j] else number_column(X[name])
             for j, name in enumerate(X.columns)
         ]
         k = centres.shape[0]
@@ -297,16 +297,5 @@ class ScaledNumbers(TransformerMixin, BaseEstimator):
 
 
 def _numbers(X: pd.DataFrame) -> np.ndarray:
-    columns = [_number_column(X[name]) for name in X.columns]
+    columns = [number_column(X[name]) for name in X.columns]
     return np.column_stack(columns) if columns else np.zeros((len(X), 0))
-
-
-def _number_column(column: pd.Series) -> np.ndarray:
-    """A column as float64 numbers: ordinal categories as their rank, anything unreadable as NaN."""
-    if isinstance(column.dtype, pd.CategoricalDtype):
-        codes = column.cat.codes.to_numpy(dtype=np.float64)
-        codes[codes < 0] = np.nan
-        return codes
-    if pd.api.types.is_float_dtype(column.dtype) or pd.api.types.is_integer_dtype(column.dtype):
-        return column.to_numpy(dtype=np.float64, na_value=np.nan)
-    return pd.to_numeric(column, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)

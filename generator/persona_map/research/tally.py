@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from persona_map.research.encoders import as_categorical, choice_indicators, choice_names
+from persona_map.transforms import number_column
 
 CHUNK = 1 << 20  # rows counted at a time
 
@@ -107,7 +108,7 @@ def _moments(column: pd.Series, labels: np.ndarray, k: int) -> np.ndarray:
     out); ordinal answers count as their rank."""
     out = np.zeros((3, k))
     for start in range(0, len(labels), CHUNK):
-        values = _as_number(column.iloc[start : start + CHUNK]).to_numpy(dtype=np.float64, na_value=np.nan)
+        values = number_column(column.iloc[start : start + CHUNK])
         members = labels[start : start + CHUNK]
         ok = ~np.isnan(values)
         if not ok.all():
@@ -116,9 +117,3 @@ def _moments(column: pd.Series, labels: np.ndarray, k: int) -> np.ndarray:
         out[1] += np.bincount(members, weights=values * values, minlength=k)
         out[2] += np.bincount(members, minlength=k)
     return out
-
-
-def _as_number(column: pd.Series) -> pd.Series:
-    if isinstance(column.dtype, pd.CategoricalDtype):
-        return column.cat.codes.astype("float64").where(column.cat.codes >= 0)
-    return pd.to_numeric(column, errors="coerce").astype("float64")
