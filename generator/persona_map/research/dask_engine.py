@@ -151,8 +151,6 @@ def _survey(
             f"{shown}: the Dask engine reads the UTF-8 or Latin-1 files it can stream; convert it, or use the "
             "default engine"
         )
-    if base.key in feed.wanted:
-        findings += unkeyed_findings(base, shown, feed.unkeyed, feed.rows)
     if any(f.is_error for f in findings):  # an export's, reported with the survey's like the default engine
         feed.discard()
         return None, findings

@@ -93,13 +93,10 @@ class SurveyFeed(Partitions):
         self.smallest = Smallest(sample)
         self.candidates = TypedColumns(spec, wanted, check_keys=False)  # sees every block's categories
         self.positions: list[np.ndarray] = []
-        self.keyed = spec.kind == "survey" and bool(spec.key) and spec.key in wanted
+        self.keyed = bool(spec.key) and spec.key in wanted  # a survey's rows without an id never get here
         self.repeated = False
-        self.unkeyed = 0  # rows without a respondent id
 
     def add(self, batch: pa.RecordBatch) -> None:
-        if self.keyed:
-            self.unkeyed += batch.column(self.spec.key).null_count
         positions = np.arange(self.rows, self.rows + batch.num_rows)
         keep = self.smallest.offer(draws(self.seed, self.rows, batch.num_rows), positions)
         self.candidates.add(batch.filter(pa.array(keep)))
