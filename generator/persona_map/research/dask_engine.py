@@ -28,10 +28,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.csv as pacsv
 
-from persona_map.atomic import atomic_output
 from persona_map.dask_cluster import DaskOptions, cluster_client, in_order, results
 from persona_map.errors import SegmentError
 from persona_map.findings import Finding
@@ -41,11 +38,11 @@ from persona_map.research.dask_parts import Job, assign_part, joined, shared_key
 from persona_map.research.dask_stream import ExportFeed, SurveyFeed, stream
 from persona_map.research.default_engine import segment, too_few
 from persona_map.research.features import FeatureTable, build_table
-from persona_map.research.fit import Fitted, column_notes, model_export, result
+from persona_map.research.fit import Fitted, column_notes, model_export, ranks, result
 from persona_map.research.interviews import language_notes, participant_turns
 from persona_map.research.manifest import Manifest, Source
 from persona_map.research.profiles import segments_from
-from persona_map.research.results import RESULTS_DIR
+from persona_map.research.results import RESULTS_DIR, write_assignments
 from persona_map.research.segmentation import Progress, SegmentOptions, SegmentResult
 from persona_map.research.sources import (
     Research,
@@ -59,7 +56,6 @@ from persona_map.research.sources import (
 )
 from persona_map.research.tables import finish_frame
 from persona_map.research.tally import Tally
-from persona_map.spreadsheet import neutralise
 
 
 def segment_dask(
@@ -223,8 +219,7 @@ def _shell(research: Research, base: Source, wanted: list[str]) -> FeatureTable:
 
 def _reordered(counted: Tally, order: np.ndarray) -> Tally:
     """The tally with its segments renumbered largest first (S1 is the biggest)."""
-    rank = np.empty(len(order), dtype=np.int64)
-    rank[order] = np.arange(len(order))
+    rank = ranks(order)
     out = Tally(counted.k, counted.sizes[order])
     out.counts = {c: {v: n[order] for v, n in values.items()} for c, values in counted.counts.items()}
     out.moments = {c: m[:, order] for c, m in counted.moments.items()}
@@ -237,16 +232,12 @@ def _write_assignments(
     repo: Repository, segmentation: SegmentResult, parts: list[Any], order: np.ndarray
 ) -> None:
     """assignments.csv from the workers' labels in partition order, segments renumbered; complete or not at all."""
-    rank = np.empty(len(order), dtype=np.int64)
-    rank[order] = np.arange(len(order))
-    ids = pa.array([s.id for s in segmentation.segments])
-    schema = pa.schema([("key", pa.string()), ("segment", pa.string())])
+    rank = ranks(order)
     folder = repo.root / RESULTS_DIR
     folder.mkdir(parents=True, exist_ok=True)
-    with atomic_output(folder / "assignments.csv") as handle, pacsv.CSVWriter(handle, schema) as writer:
-        for part in in_order(parts, "writing the assignments"):
-            if part.num_rows:
-                labels = pa.array(rank[part.column("segment").to_numpy()])
-                writer.write_batch(
-                    pa.record_batch([neutralise(part.column("key")), ids.take(labels)], schema=schema)
-                )
+    chunks = (
+        (part.column("key"), rank[part.column("segment").to_numpy()])
+        for part in in_order(parts, "writing the assignments")
+        if part.num_rows
+    )
+    write_assignments(folder / "assignments.csv", [s.id for s in segmentation.segments], chunks)

@@ -99,9 +99,14 @@ def assign(pre: Any, clusterer: AutoKClusterer, frame: pd.DataFrame, chunk: int 
 def ranked(raw: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     """(order, labels): segments renumbered largest first (S1 is the biggest); labels two bytes a row."""
     order = np.argsort(-np.bincount(raw, minlength=k), kind="stable")
-    rank = np.empty(len(order), dtype=np.int16)
+    return order, ranks(order).astype(np.int16)[raw]
+
+
+def ranks(order: np.ndarray) -> np.ndarray:
+    """Each segment's new number when segments are renumbered in `order` (the inverse permutation)."""
+    rank = np.empty(len(order), dtype=np.int64)
     rank[order] = np.arange(len(order))
-    return order, rank[raw]
+    return rank
 
 
 def result(

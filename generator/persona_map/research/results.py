@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -61,3 +62,19 @@ def is_current(
     return not options or (
         isinstance(made_with, dict) and all(made_with.get(k) == v for k, v in options.items())
     )
+
+
+def write_assignments(path: Path, segment_ids: list[str], chunks: Iterable[tuple[Any, Any]]) -> None:
+    """assignments.csv: each respondent's key and segment, spreadsheet-safe, written a chunk at a time and
+    complete or not at all. `chunks` gives (keys as Arrow strings, labels as positions in `segment_ids`)."""
+    import pyarrow as pa  # not at the top: the site build reads results without pyarrow
+    import pyarrow.csv as pacsv
+
+    from persona_map.atomic import atomic_output
+    from persona_map.spreadsheet import neutralise
+
+    ids = pa.array(segment_ids)
+    schema = pa.schema([("key", pa.string()), ("segment", pa.string())])
+    with atomic_output(path) as handle, pacsv.CSVWriter(handle, schema) as writer:
+        for keys, labels in chunks:
+            writer.write_batch(pa.record_batch([neutralise(keys), ids.take(pa.array(labels))], schema=schema))

@@ -14,16 +14,15 @@ import numpy as np
 import pandas as pd
 from threadpoolctl import threadpool_limits
 
-from persona_map.atomic import atomic_output, write_atomic
+from persona_map.atomic import write_atomic
 from persona_map.dask_cluster import DaskOptions
 from persona_map.repository import Repository
 from persona_map.research.default_engine import segment
 from persona_map.research.manifest import load_manifest
 from persona_map.research.report import markdown
-from persona_map.research.results import RESULTS_DIR, fingerprint
+from persona_map.research.results import RESULTS_DIR, fingerprint, write_assignments
 from persona_map.research.segmentation import Progress, SegmentOptions, SegmentResult
 from persona_map.research.sources import load_research
-from persona_map.spreadsheet import neutralise
 
 CHUNK = 1 << 20  # rows assigned and written at a time
 
@@ -50,16 +49,16 @@ def save(result: SegmentResult, root: Path) -> tuple[Path, Path]:
 
 def _write_assignments(result: SegmentResult, folder: Path) -> None:
     import pyarrow as pa
-    import pyarrow.csv as pacsv
 
     keys = result.keys.astype("string") if not isinstance(result.keys.dtype, pd.StringDtype) else result.keys
-    ids = pa.array([s.id for s in result.segments])
-    schema = pa.schema([("key", pa.string()), ("segment", pa.string())])
-    with atomic_output(folder / "assignments.csv") as handle, pacsv.CSVWriter(handle, schema) as writer:
-        for start in range(0, len(keys), CHUNK):  # a million rows at a time: memory holds one chunk
-            labels = pa.array(np.asarray(result.labels[start : start + CHUNK], dtype=np.int64))
-            chunk = pa.array(keys.array[start : start + CHUNK], type=pa.string())
-            writer.write_batch(pa.record_batch([neutralise(chunk), ids.take(labels)], schema=schema))
+    chunks = (  # a million rows at a time: memory holds one chunk
+        (
+            pa.array(keys.array[start : start + CHUNK], type=pa.string()),
+            np.asarray(result.labels[start : start + CHUNK], dtype=np.int64),
+        )
+        for start in range(0, len(keys), CHUNK)
+    )
+    write_assignments(folder / "assignments.csv", [s.id for s in result.segments], chunks)
 
 
 def run(
