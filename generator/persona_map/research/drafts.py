@@ -13,6 +13,7 @@ from persona_map.data_paths import get
 from persona_map.errors import ConfigError, EditError
 from persona_map.personal_data import found
 from persona_map.repository import Repository, tool_schema_path
+from persona_map.research.describe import Meta, category, difference
 from persona_map.research.manifest import Manifest
 from persona_map.research.matching import Suggestions
 from persona_map.research.results import RESULTS_DIR
@@ -35,7 +36,7 @@ def plan_drafts(
         title = segment.get("modes", {}).get("job_title", segment["id"])
         draft_id = f"candidate-{segment['id'].lower()}-{_slug(title)}"
         drafts[(DRAFTS_DIR / f"{draft_id}.yaml").as_posix()] = draft_yaml(
-            draft_id, segment, manifest, today, last_research, schema
+            draft_id, segment, manifest, today, last_research, schema, suggestions.segmentation.get("columns")
         )
     return drafts
 
@@ -77,17 +78,6 @@ def _distinct(segment: dict[str, Any], word: str) -> list[dict[str, Any]]:
     return [c for c in segment.get("categories", []) if word in c["column"] and _clean(str(c["value"]))][:4]
 
 
-def _figure(category: dict[str, Any]) -> str:
-    return f"{category['column']} = {category['value']}: {category['share']:.0%} here vs {category['overall']:.0%} overall"
-
-
-def _numbers(segment: dict[str, Any]) -> list[str]:
-    return [
-        f"{n['column']} {n['mean']} vs {n['overall']} overall ({n['z']:+.1f} SD)"
-        for n in segment.get("numbers", [])[:3]
-    ]
-
-
 def _clean(text: str) -> bool:
     """Whether a draft may carry `text`: never a phone number or an e-mail address."""
     return not any(found(text))
@@ -100,6 +90,7 @@ def draft_yaml(
     today: date,
     last_research: str,
     schema: dict[str, Any] | None = None,
+    meta: Meta | None = None,
 ) -> str:
     """A persona file to complete by hand, emitted by the YAML library.
 
@@ -107,6 +98,7 @@ def draft_yaml(
     say. Nothing is invented: a field the research does not describe stays TODO (no default seniority).
     """
     schema = schema if schema is not None else _tool_schema()
+    meta = meta or {}  # the columns' labels and levels, as the report words them (describe.py)
     modes = {k: str(v) for k, v in segment.get("modes", {}).items() if _clean(str(v))}
     doc = CommentedMap()
     doc["apiVersion"] = "personamap/v1"
@@ -116,9 +108,8 @@ def draft_yaml(
         id=draft_id, name=f"TODO: a first name, the {title or 'role'}", tier="secondary", owner="@TODO/team"
     )
     spec = doc["spec"] = CommentedMap()
-    traits = [_figure(c) for c in segment.get("categories", [])[:3] if _clean(str(c["value"]))] + _numbers(
-        segment
-    )[:2]
+    traits = [category(c, meta) for c in segment.get("categories", [])[:3] if _clean(str(c["value"]))]
+    traits += [difference(n, meta) for n in segment.get("numbers", [])[:2]]
     spec["summary"] = "TODO: one line on who this is, from what sets the segment apart (see the comment)"
     if traits:
         spec.yaml_add_eol_comment(_comment("sets the segment apart: " + "; ".join(traits)), "summary")
@@ -149,16 +140,16 @@ def draft_yaml(
     ):
         picked = _distinct(segment, word)
         spec[field] = CommentedSeq([str(c["value"]) for c in picked] or [todo])
-        for index, category in enumerate(picked):
-            spec[field].yaml_add_eol_comment(_comment(_figure(category)), index)
+        for index, found_category in enumerate(picked):
+            spec[field].yaml_add_eol_comment(_comment(category(found_category, meta)), index)
         if field == "goals":
             spec["motivations"] = CommentedSeq(["TODO: why do these goals matter to them?"])
     for field, word, prefix in (("behaviours", "tool", "Uses "), ("channels", "channel", "")):
         picked = _distinct(segment, word)
         if picked:
             spec[field] = CommentedSeq([prefix + str(c["value"]) for c in picked])
-            for index, category in enumerate(picked):
-                spec[field].yaml_add_eol_comment(_comment(_figure(category)), index)
+            for index, found_category in enumerate(picked):
+                spec[field].yaml_add_eol_comment(_comment(category(found_category, meta)), index)
     quotes = [
         q
         for q in segment.get("quotes", [])
