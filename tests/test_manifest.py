@@ -68,3 +68,29 @@ def test_a_quote_citing_a_respondent_the_source_does_not_hold_is_a_finding(repo_
         and "respondent 'S9999' is not in research source 'interviews-2026'" in found[0].message
     )
     assert found[0].file == "personas/platform-lead-priya.yaml" and found[0].line > 1
+
+
+def test_quotes_citing_a_parquet_source_are_checked_too(repo_copy: Path) -> None:
+    """A cited source exported as Parquet: its respondents are read (its quotes went unchecked, silently)."""
+    import pyarrow.csv as pacsv
+    import pyarrow.parquet as pq
+
+    research = repo_copy / "research"
+    table = pacsv.read_csv(research / "interviews-2026.csv")
+    pq.write_table(table, research / "interviews-2026.parquet")
+    (research / "interviews-2026.csv").unlink()
+    manifest = research / "manifest.yaml"
+    text = manifest.read_text(encoding="utf-8")
+    manifest.write_text(text.replace("file: interviews-2026.csv", "file: interviews-2026.parquet"), "utf-8")
+    assert _unknown_respondents(repo_copy) == [], "every quote cites a respondent the Parquet file holds"
+    path = repo_copy / "personas" / "platform-lead-priya.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("respondent: S0587\n", "respondent: S9999\n", 1), encoding="utf-8")
+    assert _unknown_respondents(repo_copy) == [
+        "respondent 'S9999' is not in research source 'interviews-2026'"
+    ]
+
+
+def _unknown_respondents(root: Path) -> list[str]:
+    result = check(Repository.open(root), (), TODAY)
+    return [f.message for f in result.findings if f.code == "evidence.unknown-respondent"]

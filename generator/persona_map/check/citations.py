@@ -1,13 +1,15 @@
 """Quotes cite respondents the research holds: a quote whose respondent id is not in its source is made up,
 copied from elsewhere, or cites the wrong source.
 
-Only sources that quotes cite are read, streamed (csv_files), and only their key column is kept.
+Only sources that quotes cite are read, streamed (csv_files, or Parquet a batch at a time), and only their
+key column is kept.
 """
 
 from __future__ import annotations
 
 import csv
 from collections.abc import Iterable
+from pathlib import Path
 
 from persona_map.csv_files import detect, records
 from persona_map.data_paths import JsonPath, get
@@ -53,6 +55,8 @@ def _keys(repo: Repository, manifest: Manifest, source_id: str) -> set[str] | No
     if source is None or not source.exists or not source.key:
         return None
     path = repo.research_dir / source.file
+    if source.parquet:
+        return _parquet_keys(path, source.key)
     fmt, _ = detect(
         path, source.file, delimiter=source.delimiter, encoding=source.encoding, columns=source.columns
     )
@@ -68,3 +72,20 @@ def _keys(repo: Repository, manifest: Manifest, source_id: str) -> set[str] | No
     except (OSError, UnicodeError, csv.Error):
         return None
     return found
+
+
+def _parquet_keys(path: Path, key: str) -> set[str] | None:
+    """A Parquet source's key values, read column by column (pyarrow only when a quote cites Parquet)."""
+    from persona_map.research.read_parquet import parquet_header, text_batches
+
+    if key not in (parquet_header(path) or []):
+        return None
+    try:
+        return {
+            value.strip()
+            for _, cells in text_batches(path, [key])
+            for value in cells[key]
+            if value is not None
+        }
+    except (OSError, ValueError):  # pyarrow's errors are ValueErrors (ArrowInvalid) or OSErrors
+        return None
