@@ -15,7 +15,8 @@ from persona_map.yaml_load import Document
 
 MAX_PICTURE_BYTES = 1024 * 1024
 TYPES = {"png": "PNG", "jpg": "JPEG", "jpeg": "JPEG", "webp": "WebP"}
-EXTENSIONS = {"PNG": "png", "JPEG": "jpg", "WebP": "webp"}
+EXTENSIONS = {"PNG": "png", "JPEG": "jpg", "WebP": "webp"}  # what a picture of each type is published as
+MEDIA_TYPES = {"PNG": "image/png", "JPEG": "image/jpeg", "WebP": "image/webp"}
 WHERE = ("metadata", "picture", "file")
 
 

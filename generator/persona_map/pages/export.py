@@ -15,13 +15,13 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from persona_map.check.catalog import Catalog
+from persona_map.check.pictures import MEDIA_TYPES, TYPES
 from persona_map.errors import ExportError
 from persona_map.pages.render import Renderer, render_template
 from persona_map.persona import Persona
 
 BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome")
 STYLESHEETS = ("personas.css", "one-pager.css")  # from site/stylesheets/, when the repository has them
-MIME = {"png": "image/png", "jpg": "image/jpeg", "jpeg": "image/jpeg", "webp": "image/webp"}
 INSTALL_HINT = (
     "headless Chromium prints the PDFs and was not found: install it (Debian or Ubuntu: "
     "`sudo apt-get install chromium`; macOS: `brew install --cask chromium`) or set CHROMIUM to its path"
@@ -102,7 +102,7 @@ def _scale(persona: Persona, kind: str) -> float:
 
 def _data_uri(catalog: Catalog, persona: Persona) -> str:
     path = catalog.repo.root / persona.picture["file"]
-    mime = MIME[path.suffix.lower().lstrip(".")]
+    mime = MEDIA_TYPES[TYPES[path.suffix.lower().lstrip(".")]]
     return f"data:{mime};base64,{base64.b64encode(path.read_bytes()).decode()}"
 
 

@@ -6,6 +6,7 @@ import html
 from typing import Any
 
 from persona_map.check.catalog import Catalog
+from persona_map.check.pictures import EXTENSIONS, TYPES
 from persona_map.persona import Persona
 
 # Generated pages that are not about one persona; hand-written pages of these names win.
@@ -25,8 +26,8 @@ def picture_page(persona: Persona) -> str:
     """Where the persona's picture is published, or '' when it has none."""
     if not persona.picture:
         return ""
-    extension = persona.picture["file"].rsplit(".", 1)[-1].lower()
-    return f"personas/{persona.id}/picture.{'jpg' if extension == 'jpeg' else extension}"
+    kind = TYPES[persona.picture["file"].rsplit(".", 1)[-1].lower()]  # personas check allows only these
+    return f"personas/{persona.id}/picture.{EXTENSIONS[kind]}"
 
 
 def site_nav(catalog: Catalog, guides: list[str]) -> list[Any]:
