@@ -36,6 +36,19 @@ class Config:
             return ""
         return f"{base}/{'tree' if folder else 'edit'}/{self.edit_branch}/{path}"
 
+    def site_settings(self, docs: Path, root: Path) -> dict[str, str]:
+        """repo_url, repo_name and edit_uri for either site engine: the header link, and the edit buttons of
+        the hand-written pages in `docs` (a folder of the repository at `root`); none without a URL."""
+        if not self.repository_url:
+            return {}
+        docs, root = docs.resolve(), root.resolve()
+        folder = docs.relative_to(root).as_posix() if docs.is_relative_to(root) and docs != root else ""
+        return {
+            "repo_url": self.repository_url,
+            "repo_name": self.repository_name,
+            "edit_uri": f"edit/{self.edit_branch}/{folder + '/' if folder else ''}",
+        }
+
     @classmethod
     def load(cls, root: Path) -> Config:
         """Read `[tool.personas]` from `root/pyproject.toml`; defaults when absent."""

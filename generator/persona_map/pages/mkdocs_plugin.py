@@ -26,7 +26,7 @@ from persona_map.dates import parse_date
 from persona_map.errors import InvalidPersonas, PersonaError
 from persona_map.findings import CheckResult
 from persona_map.pages.history import read_history
-from persona_map.pages.navigation import SHARED_PAGES, site_nav
+from persona_map.pages.navigation import guides, site_nav
 from persona_map.pages.render import Page, Renderer, findings_page
 from persona_map.reporters import text
 from persona_map.repository import Repository
@@ -84,13 +84,7 @@ class PersonaMapPlugin(BasePlugin[PersonaMapConfig]):
         if self.repo is not None:
             _use_repository(config, self.repo.config, root)
         if not config.nav and self.catalog is not None:
-            docs = Path(config.docs_dir)
-            guides = sorted(
-                path.relative_to(docs).as_posix()
-                for path in docs.glob("*.md")
-                if path.name not in SHARED_PAGES
-            )
-            config.nav = site_nav(self.catalog, guides)
+            config.nav = site_nav(self.catalog, guides(Path(config.docs_dir)))
         return config
 
     def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
@@ -137,10 +131,5 @@ class PersonaMapPlugin(BasePlugin[PersonaMapConfig]):
 
 def _use_repository(config: MkDocsConfig, settings: Config, root: Path) -> None:
     """The repository URL lives in [tool.personas] only: the header link and edit links come from there."""
-    if not settings.repository_url:
-        return
-    config.repo_url = settings.repository_url
-    config.repo_name = settings.repository_name
-    docs = Path(config.docs_dir).resolve()
-    folder = docs.relative_to(root.resolve()).as_posix() if docs.is_relative_to(root.resolve()) else ""
-    config.edit_uri = f"edit/{settings.edit_branch}/{folder + '/' if folder else ''}"
+    for name, value in settings.site_settings(Path(config.docs_dir), root).items():
+        setattr(config, name, value)

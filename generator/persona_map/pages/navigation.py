@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+from pathlib import Path
 from typing import Any
 
 from persona_map.check.catalog import Catalog
@@ -11,6 +12,11 @@ from persona_map.persona import Persona
 
 # Generated pages that are not about one persona; hand-written pages of these names win.
 SHARED_PAGES = ("index.md", "compare.md", "research.md", "schema.md", "tags.md")
+
+
+def guides(docs: Path) -> list[str]:
+    """The hand-written guides of the site folder `docs` (its own pages, not the generated ones it may hold)."""
+    return sorted(path.name for path in docs.glob("*.md") if path.name not in SHARED_PAGES)
 
 
 def persona_page(persona: Persona) -> str:

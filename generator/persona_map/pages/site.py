@@ -20,7 +20,7 @@ from typing import Any
 from persona_map.check.catalog import Catalog, build_catalog
 from persona_map.errors import SiteError
 from persona_map.pages.history import read_history
-from persona_map.pages.navigation import SHARED_PAGES, site_nav
+from persona_map.pages.navigation import guides, site_nav
 from persona_map.pages.render import Renderer, write_pages
 from persona_map.repository import Repository
 
@@ -96,8 +96,7 @@ def _zensical(catalog: Catalog, config_file: Path, out: Path) -> None:
     write_pages(pages, docs)
     # Hand-written pages win over generated ones of the same name, as with the MkDocs plugin.
     shutil.copytree(source_docs, docs, dirs_exist_ok=True, ignore=shutil.ignore_patterns(*NOT_COPIED))
-    guides = sorted(p.name for p in source_docs.glob("*.md") if p.name not in SHARED_PAGES)
-    settings = _zensical_settings(settings, catalog, guides, config_file.parent, stage)
+    settings = _zensical_settings(settings, catalog, source_docs, config_file.parent, stage)
     import yaml
 
     staged_config = stage / "mkdocs.yml"
@@ -131,11 +130,9 @@ def _read_config(config_file: Path) -> dict[str, Any]:
 
 
 def _zensical_settings(
-    settings: dict[str, Any], catalog: Catalog, guides: list[str], root: Path, stage: Path
+    settings: dict[str, Any], catalog: Catalog, source_docs: Path, root: Path, stage: Path
 ) -> dict[str, Any]:
     """mkdocs.yml as Zensical needs it: staged pages, no plugin, the plugin's navigation and links."""
-    config = catalog.repo.config
-    hand_written = str(settings.get("docs_dir", "docs")).strip("/")
     settings = {**settings, "docs_dir": "docs", "site_dir": "site"}
     settings.pop("watch", None)
     theme = dict(settings.get("theme") or {})
@@ -148,12 +145,8 @@ def _zensical_settings(
         theme["custom_dir"] = "overrides"
     settings["theme"] = theme
     settings["plugins"] = [p for p in settings.get("plugins", []) if _plugin_name(p) != PLUGIN]
-    settings.setdefault("nav", site_nav(catalog, guides))
-    if config.repository_url:
-        settings["repo_url"] = config.repository_url
-        settings["repo_name"] = config.repository_name
-        settings["edit_uri"] = f"edit/{config.edit_branch}/{hand_written}/"
-    return settings
+    settings.setdefault("nav", site_nav(catalog, guides(source_docs)))
+    return {**settings, **catalog.repo.config.site_settings(source_docs, root)}
 
 
 def _plugin_name(entry: Any) -> str:
