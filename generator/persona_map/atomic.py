@@ -58,13 +58,8 @@ def atomic_output(path: Path, buffering: int = 1 << 20) -> Iterator[BinaryIO]:
 
 def create_atomic(path: Path, data: bytes) -> None:
     """Write `data` to a new file `path` atomically; FileExistsError when it exists, even if it appears meanwhile."""
-    remove_stale_temporaries(path)
-    tmp, fd = _temp_file(path)
+    tmp = _stage(path, data)
     try:
-        with os.fdopen(fd, "wb") as handle:
-            _write_bytes(handle, data)
-            handle.flush()
-            os.fsync(handle.fileno())
         try:
             os.link(tmp, path)  # unlike a rename, a hard link never replaces a file
         except FileExistsError:
@@ -153,10 +148,15 @@ def remove_folder(path: Path, attempts: int = 50) -> None:
         time.sleep(0.1)
 
 
+def _temp_name(target: Path) -> Path:
+    """A new temporary name next to `target`: `.<name>.<pid>-<random>.tmp` (what _TEMP recognises)."""
+    return target.with_name(f".{target.name}.{os.getpid()}-{secrets.token_hex(4)}.tmp")
+
+
 def _temp_folder(target: Path) -> Path:
     """Create a new, empty folder named like a temporary file of `target`."""
     while True:
-        tmp = target.with_name(f".{target.name}.{os.getpid()}-{secrets.token_hex(4)}.tmp")
+        tmp = _temp_name(target)
         try:
             tmp.mkdir()
             return tmp
@@ -179,7 +179,7 @@ def _alive(pid: int) -> bool:
 def _temp_file(target: Path) -> tuple[Path, int]:
     """Create a new, empty temporary file next to `target`; return its path and descriptor."""
     while True:
-        tmp = target.with_name(f".{target.name}.{os.getpid()}-{secrets.token_hex(4)}.tmp")
+        tmp = _temp_name(target)
         try:
             return tmp, os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
         except FileExistsError:  # pragma: no cover - 32 random bits already taken
@@ -190,6 +190,24 @@ def _copy_mode(target: Path, tmp: Path) -> None:
     """An existing file keeps its permissions; a new one gets what the umask allows (as os.open gave)."""
     with contextlib.suppress(FileNotFoundError):
         os.chmod(tmp, target.stat().st_mode & 0o7777)
+
+
+def _stage(target: Path, data: bytes) -> Path:
+    """`data` in a new temporary file next to `target`, on disk and with `target`'s permissions: ready to be
+    renamed (or linked) into place. Nothing is left behind when it fails."""
+    remove_stale_temporaries(target)
+    tmp, fd = _temp_file(target)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            _write_bytes(handle, data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        _copy_mode(target, tmp)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+    return tmp
 
 
 def _write_bytes(handle: BinaryIO, data: bytes) -> None:
@@ -212,14 +230,7 @@ def write_all(files: dict[Path, bytes]) -> None:
     staged: list[tuple[Path, Path]] = []
     try:
         for target, data in targets.items():
-            remove_stale_temporaries(target)
-            tmp, fd = _temp_file(target)
-            staged.append((tmp, target))
-            with os.fdopen(fd, "wb") as handle:
-                _write_bytes(handle, data)
-                handle.flush()
-                os.fsync(handle.fileno())
-            _copy_mode(target, tmp)
+            staged.append((_stage(target, data), target))
     except BaseException:
         for tmp, _ in staged:
             with contextlib.suppress(OSError):
