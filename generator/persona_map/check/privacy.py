@@ -49,34 +49,61 @@ def _scan_parquet(repo: Repository, source: Source) -> list[Finding]:
     if names is None:
         return [Finding(shown, 0, 0, "", "cannot scan for personal data: not a Parquet file (or folder)",
                         "export the data as Parquet, or as CSV", "privacy.unreadable")]  # fmt: skip
-    findings = [
-        Finding(shown, 1, index + 1, "", f"{NOUN[kind]} ({masked}) in a column name",
-                "rename the column: column names are published", f"privacy.{kind}")
-        for index, name in enumerate(names) for kind, masked in found(name)
-    ]  # fmt: skip
+    cells = _Cells(shown, names, 1)
     scanned = [n for n in names if n not in source.personal]
-    counts: dict[tuple[str, str], int] = {}
-    for first, cells in text_batches(path, scanned):
-        for name, values in cells.items():
+    position = {name: index for index, name in enumerate(names)}
+    for first, columns in text_batches(path, scanned):
+        for name, values in columns.items():
             for offset, cell in enumerate(values):
-                if not cell or not suspect(cell):
-                    continue
-                for kind, masked in found(cell):
-                    key = (name, kind)
-                    counts[key] = counts.get(key, 0) + 1
-                    if counts[key] <= MAX_PER_COLUMN:
-                        findings.append(
-                            Finding(shown, first + offset, names.index(name) + 1, name,
-                                    f"{NOUN[kind]} ({masked}) in column '{name}' (row {first + offset}), which is not "
-                                    "declared as personal data", RESEARCH_HINT, f"privacy.{kind}")
-                        )  # fmt: skip
-    for (name, kind), count in counts.items():
-        if count > MAX_PER_COLUMN:
-            more = count - MAX_PER_COLUMN
-            findings.append(Finding(shown, 0, names.index(name) + 1, name,
-                                    f"... and {more} more row{'s' if more != 1 else ''} with {A_NOUN[kind]} in this column",
-                                    RESEARCH_HINT, f"privacy.{kind}"))  # fmt: skip
-    return findings
+                if cell:
+                    cells.add(first + offset, first + offset, position[name], cell)
+    return cells.finish()
+
+
+class _Cells:
+    """Findings for the cells of one research file: at most MAX_PER_COLUMN per column and kind, then one that
+    counts the rest (at the first row it leaves out). Column names are scanned too: they are published."""
+
+    def __init__(self, shown: str, names: list[str], line: int) -> None:
+        self.shown, self.names = shown, names
+        self.counts: dict[tuple[int, str], int] = {}
+        self.first_omitted: dict[tuple[int, str], int] = {}
+        self.findings = [
+            Finding(shown, line, index + 1, "", f"{NOUN[kind]} ({masked}) in a column name",
+                    "rename the column (in the file and the manifest): column names are published", f"privacy.{kind}")
+            for index, name in enumerate(names) for kind, masked in found(name)
+        ]  # fmt: skip
+
+    def add(self, line: int, row: int, index: int, cell: str) -> None:
+        """Scan one cell (`row` as a spreadsheet counts it, header = 1)."""
+        if not suspect(cell):
+            return
+        for kind, masked in found(cell):
+            key = (index, kind)
+            self.counts[key] = self.counts.get(key, 0) + 1
+            if self.counts[key] > MAX_PER_COLUMN:
+                self.first_omitted.setdefault(key, line)
+                continue
+            message = (
+                f"{NOUN[kind]} ({masked}) in column '{self._name(index)}' (row {row}), "
+                "which is not declared as personal data"
+            )
+            self.findings.append(self._finding(line, index, kind, message))
+
+    def finish(self) -> list[Finding]:
+        for (index, kind), line in self.first_omitted.items():
+            more = self.counts[(index, kind)] - MAX_PER_COLUMN
+            message = f"... and {more} more row{'s' if more != 1 else ''} with {A_NOUN[kind]} in this column"
+            self.findings.append(self._finding(line, index, kind, message))
+        return self.findings
+
+    def _name(self, index: int) -> str:
+        return self.names[index] if index < len(self.names) else f"column {index + 1}"
+
+    def _finding(self, line: int, index: int, kind: str, message: str) -> Finding:
+        return Finding(
+            self.shown, line, index + 1, self._name(index), message, RESEARCH_HINT, f"privacy.{kind}"
+        )
 
 
 def _records(
@@ -115,28 +142,14 @@ def _scan_source(repo: Repository, source: Source) -> list[Finding]:
     )
     if fmt is None:
         return [_unreadable(f) for f in problems if f.is_error]
-    personal_names = source.personal
-    findings: list[Finding] = []
-    counts: dict[tuple[int, str], int] = {}
-    first_omitted: dict[tuple[int, str], int] = {}
-    names: list[str] = []
+    cells: _Cells | None = None
+    unread: list[Finding] = []  # a record that cannot be read: the rest of the file went unscanned
     personal: list[int] = []
-
-    def name_of(index: int) -> str:
-        return names[index] if index < len(names) else f"column {index + 1}"
-
-    def finding(line: int, index: int, kind: str, message: str) -> Finding:
-        return Finding(shown, line, index + 1, name_of(index), message, RESEARCH_HINT, f"privacy.{kind}")
-
-    for row, (line, record) in enumerate(_records(path, fmt, shown, findings), start=1):
-        if row == 1:
+    for row, (line, record) in enumerate(_records(path, fmt, shown, unread), start=1):
+        if cells is None:
             names = [name.strip() for name in record]
-            personal = [i for i, name in enumerate(names) if name in personal_names]
-            findings += [
-                Finding(shown, line, index + 1, "", f"{NOUN[kind]} ({masked}) in a column name",
-                        "rename the column (in the file and the manifest): column names are published", f"privacy.{kind}")
-                for index, name in enumerate(names) for kind, masked in found(name)
-            ]  # fmt: skip
+            cells = _Cells(shown, names, line)
+            personal = [i for i, name in enumerate(names) if name in source.personal]
             continue
         for i in personal:
             if i < len(record):
@@ -144,30 +157,9 @@ def _scan_source(repo: Repository, source: Source) -> list[Finding]:
         if not suspect(_JOIN.join(record)):
             continue
         for index, cell in enumerate(record):
-            if not cell or not suspect(cell):
-                continue
-            for kind, masked in found(cell):
-                key = (index, kind)
-                counts[key] = counts.get(key, 0) + 1
-                if counts[key] > MAX_PER_COLUMN:
-                    first_omitted.setdefault(key, line)
-                    continue
-                message = (
-                    f"{NOUN[kind]} ({masked}) in column '{name_of(index)}' (row {row}), "
-                    "which is not declared as personal data"
-                )
-                findings.append(finding(line, index, kind, message))
-    for (index, kind), line in first_omitted.items():
-        more = counts[(index, kind)] - MAX_PER_COLUMN
-        findings.append(
-            finding(
-                line,
-                index,
-                kind,
-                f"... and {more} more row{'s' if more != 1 else ''} with {A_NOUN[kind]} in this column",
-            )
-        )
-    return findings
+            if cell:
+                cells.add(line, row, index, cell)
+    return (cells.finish() if cells else []) + unread
 
 
 def scan_persona(doc: Document) -> list[Finding]:
