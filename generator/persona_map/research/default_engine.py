@@ -10,11 +10,12 @@ from threadpoolctl import threadpool_limits
 
 from persona_map.errors import SegmentError
 from persona_map.memory import release_memory
-from persona_map.research.cluster import AutoKClusterer, fit_labels
+from persona_map.research.cluster import fit_labels
 from persona_map.research.features import build_table
 from persona_map.research.fit import (
     Checks,
     Fitted,
+    clusterer,
     column_notes,
     fitting,
     model_export,
@@ -92,17 +93,14 @@ def _segment_interviews(
     step("choosing k")
     with fitting(options.method):
         found = assess_structure(X, ks, fit_labels(options.method), options.seed)
-        clusterer = AutoKClusterer(
-            ks.start, ks.stop - 1, options.method, options.fit_sample, options.score_sample,
-            n_init=3, random_state=options.seed, n_jobs=-1,
-        ).fit(X)  # fmt: skip
+        chosen = clusterer(options, ks).fit(X)
         step("checking stability")
-        stability, by_k = stability_checks(clusterer, X, options)
-    _, labels = ranked(clusterer.labels_, clusterer.n_clusters_)
+        stability, by_k = stability_checks(chosen, X, options)
+    _, labels = ranked(chosen.labels_, chosen.n_clusters_)
     step("profiling segments")
-    segments, notes = interview_profiles(turns, keys, labels, clusterer.n_clusters_)
+    segments, notes = interview_profiles(turns, keys, labels, chosen.n_clusters_)
     return result(
-        options, inputs, today, clusterer, Checks(found, stability, by_k),
+        options, inputs, today, chosen, Checks(found, stability, by_k),
         respondents=len(keys), features=X.shape[1], segments=segments,
         model={},  # words are not in a CRM export: contacts are routed by the rules alone
         notes=notes, unit="participants", keys=keys, labels=labels,

@@ -55,10 +55,7 @@ class Fitted:
             assess_structure, self.X, ks, fit_labels(options.method), options.seed
         )
         with fitting(options.method):
-            self.clusterer = AutoKClusterer(
-                options.k_min, options.k_max, options.method, options.fit_sample, options.score_sample,
-                n_init=3, random_state=options.seed, n_jobs=-1,  # the candidate fits run side by side
-            ).fit(self.X)  # fmt: skip
+            self.clusterer = clusterer(options, ks).fit(self.X)
         self._stability: Future = self.pool.submit(stability_checks, self.clusterer, self.X, options)
 
     @property
@@ -94,6 +91,14 @@ def assign(pre: Any, clusterer: AutoKClusterer, frame: pd.DataFrame, chunk: int 
         else:
             out[start : start + len(rows)] = clusterer.predict(pre.transform(rows).astype(np.float64))
     return out
+
+
+def clusterer(options: SegmentOptions, ks: range) -> AutoKClusterer:
+    """The estimator that chooses k in `ks` as every engine fits it (the candidate fits run side by side)."""
+    return AutoKClusterer(
+        ks.start, ks.stop - 1, options.method, options.fit_sample, options.score_sample,
+        n_init=3, random_state=options.seed, n_jobs=-1,
+    )  # fmt: skip
 
 
 def ranked(raw: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
