@@ -54,7 +54,7 @@ def read_history(root: Path, folder: str = "personas") -> History:
         root,
         ["log", "--no-renames", "--no-abbrev", "--raw", "--relative", "--format=%x1e%H%x1f%as%x1f%an"],
         ["--", f"{folder}/*.yaml"],
-    )
+    ).decode("utf-8", "replace")
     if not log:
         return History()
     entries: dict[str, list[tuple[str, date, str, str, str]]] = {}
@@ -86,7 +86,10 @@ def read_history(root: Path, folder: str = "personas") -> History:
     return History(changes)
 
 
-def _git(root: Path, args: list[str], tail: list[str], stdin: bytes | None = None) -> str:
+def _git(
+    root: Path, args: list[str], tail: tuple[str, ...] | list[str] = (), stdin: bytes | None = None
+) -> bytes:
+    """What `git ARGS TAIL` prints; nothing when git is missing or fails (no history, not an error)."""
     try:
         proc = subprocess.run(
             ["git", "-C", str(root), *args, *tail],
@@ -96,8 +99,8 @@ def _git(root: Path, args: list[str], tail: list[str], stdin: bytes | None = Non
             check=False,
         )
     except (OSError, subprocess.SubprocessError):
-        return ""  # no git here: no history
-    return proc.stdout.decode("utf-8", "replace") if proc.returncode == 0 else ""
+        return b""  # no git here: no history
+    return proc.stdout if proc.returncode == 0 else b""
 
 
 def _read_blobs(root: Path, ids: set[str]) -> dict[str, str]:
@@ -105,17 +108,8 @@ def _read_blobs(root: Path, ids: set[str]) -> dict[str, str]:
     if not ids:
         return {}
     order = sorted(ids)
-    try:
-        proc = subprocess.run(
-            ["git", "-C", str(root), "cat-file", "--batch"],
-            input="".join(f"{blob}\n" for blob in order).encode(),
-            capture_output=True,
-            timeout=60,
-            check=False,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return {}
-    out, data, at = {}, proc.stdout, 0
+    data = _git(root, ["cat-file", "--batch"], stdin="".join(f"{blob}\n" for blob in order).encode())
+    out, at = {}, 0
     while at < len(data):
         end = data.index(b"\n", at)
         header = data[at:end].split()

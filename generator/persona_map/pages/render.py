@@ -126,10 +126,9 @@ class Renderer:
                 "share": share(persona),
             },
             "history": {
-                "changes": self.history.of(persona.file)[:5],
+                "changes": self.history.of(persona.file)[:5],  # none: outside a git checkout, say nothing
                 "since_review": since,
                 "fields_since_review": changed_fields(since),
-                "known": bool(self.history.of(persona.file)),
             },
             "edit_url": self.catalog.repo.config.edit_url(persona.file),
         }
