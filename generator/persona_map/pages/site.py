@@ -51,18 +51,8 @@ def build_site(repo: Repository, engine: str = "mkdocs") -> BuiltSite:
         raise SiteError(f"{config_file} is missing: the site is configured there")
     out = repo.root / "build" / "site"
     if engine == "mkdocs":  # into build/site whatever mkdocs.yml's site_dir says, as Zensical's build goes
-        command = [
-            sys.executable,
-            "-m",
-            "mkdocs",
-            "build",
-            "--strict",
-            "-f",
-            str(config_file),
-            "-d",
-            str(out),
-        ]
-        _run(command, repo.root, engine)
+        build = ["build", "--strict", "-f", str(config_file), "-d", str(out)]
+        _run([sys.executable, "-m", "mkdocs", *build], repo.root, engine)
     else:
         _zensical(catalog, config_file, out)
     return BuiltSite(engine, out, sum(1 for _ in out.rglob("*.html")))

@@ -234,10 +234,8 @@ def _next_lines(path: Path, at: int) -> tuple[memoryview, int]:
             return memoryview(data), at + len(data)
         cut = data.rfind(b"\n") + 1
         while not cut:  # one line longer than a chunk: read on to its end
-            if len(data) >= MAX_RECORD:
-                raise pa.ArrowInvalid(
-                    f"a line longer than {MAX_RECORD >> 20} MiB"
-                )  # the row reader says where
+            if len(data) >= MAX_RECORD:  # the row reader then says where
+                raise pa.ArrowInvalid(f"a line longer than {MAX_RECORD >> 20} MiB")
             more = handle.read(CHUNK_BYTES)
             found = more.find(b"\n")
             data += more if found < 0 else more[: found + 1]

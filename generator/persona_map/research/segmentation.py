@@ -68,9 +68,8 @@ class SegmentResult:
 
     @property
     def stability_mean(self) -> float:
-        return (
-            sum(self.stability) / len(self.stability) if self.stability else 0.0
-        )  # no numpy: suggest stays light
+        # no numpy: suggest, which reads saved results, stays light
+        return sum(self.stability) / len(self.stability) if self.stability else 0.0
 
     def to_dict(self) -> dict[str, Any]:
         data = {

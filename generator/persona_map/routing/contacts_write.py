@@ -45,7 +45,7 @@ def output(sink: Path | BinaryIO) -> Iterator[BinaryIO]:
         sink.flush()
 
 
-PART = re.compile(r"part-\d{5}\.(csv|jsonl|parquet)")  # what a folder of parts holds (part_name)
+PART = re.compile(rf"part-\d{{5}}({'|'.join(map(re.escape, SUFFIX.values()))})")  # what part_name names
 
 
 def part_name(index: int, fmt: str) -> str:
@@ -64,9 +64,8 @@ def check_target(sink: Path | BinaryIO, folder: bool = False) -> None:
         raise ClassifyError(
             f"--out {sink}/: {sink} is a file, not a folder (remove it or choose another name)"
         )
-    if (
-        folder and sink.is_dir()
-    ):  # it is replaced whole: only when it holds nothing but an earlier run's parts
+    # a folder of parts replaces the folder there: only when it holds nothing but an earlier run's parts
+    if folder and sink.is_dir():
         other = next((p for p in sorted(sink.iterdir()) if not PART.fullmatch(p.name)), None)
         if other is not None:
             raise ClassifyError(
